@@ -42,6 +42,11 @@ export interface HubOptions {
   readonly log: (line: string) => void;
   /** Whether to draw a live progress line (stderr is a TTY). */
   readonly progress: boolean;
+  /**
+   * Draws the live progress line, replacing the previous one; "" clears it. Used only when `progress` is true.
+   * Defaults to `\r`-drawing on stderr; tests pass a recorder.
+   */
+  readonly status?: (line: string) => void;
   /** Retry policy; tests shrink the delays. */
   readonly retry?: { readonly attempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
 }

@@ -1,0 +1,40 @@
+# `make` installs dependencies and builds ./llama-sim; `make test` runs every test.
+SHELL := /bin/bash
+BUN := node_modules/.bin/bun
+COMMIT := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+DEFINE := --define LLAMA_SIM_COMMIT='"$(COMMIT)"'
+SOURCES := $(shell find src -name '*.ts') package.json
+TARGETS := linux-x64 linux-x64-baseline linux-arm64 darwin-x64 darwin-arm64 windows-x64
+
+.PHONY: all install build test typecheck release clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+build: llama-sim
+
+llama-sim: node_modules/.installed $(SOURCES)
+	$(BUN) build --compile --minify --sourcemap $(DEFINE) src/main.ts --outfile $@
+
+test: llama-sim
+	$(BUN) test
+
+typecheck: node_modules/.installed
+	node_modules/.bin/tsc --noEmit -p .
+
+release: node_modules/.installed $(SOURCES)
+	@mkdir -p dist
+	@for target in $(TARGETS); do \
+	  out=dist/llama-sim-$$target; \
+	  echo "building $$out"; \
+	  $(BUN) build --compile --minify --sourcemap $(DEFINE) --target=bun-$$target src/main.ts --outfile $$out || exit 1; \
+	done
+	cd dist && sha256sum llama-sim-* > SHA256SUMS && cat SHA256SUMS
+
+clean:
+	rm -rf llama-sim dist node_modules/.installed

@@ -1,0 +1,119 @@
+import type { FieldNames } from "./dataset/types.ts";
+
+/** What the user asked for; presets and defaults are resolved by the dataset module. */
+export interface DatasetChoice {
+  /** A preset name (`aime`) or an HF repo id (`owner/name`); ignored when `file` is set. */
+  readonly name: string;
+  /** Explicit `--dataset-config` / `--dataset-split`; undefined means the preset's or the default. */
+  readonly config: string | undefined;
+  readonly split: string | undefined;
+  readonly file: string | undefined;
+  readonly fields: FieldNames;
+}
+
+/** Everything the process needs, resolved from flags, environment and defaults. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly successRate: number;
+  /** Seed for every random choice; printed at start-up so a run can be replayed. */
+  readonly seed: number;
+  /** Whether the seed was given (flag or env) or drawn at random. */
+  readonly seedGiven: boolean;
+  readonly dataset: DatasetChoice;
+  readonly datasetsServer: string;
+  readonly cacheDir: string;
+  readonly offline: boolean;
+  readonly hfToken: string | undefined;
+  /** The model id served on /v1/models and echoed in every completion. */
+  readonly alias: string;
+  readonly maxBodyBytes: number;
+  readonly quiet: boolean;
+}
+
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 8033,
+  successRate: 0.8,
+  dataset: "aime",
+  datasetConfig: "default",
+  datasetSplit: "train",
+  datasetsServer: "https://datasets-server.huggingface.co",
+  alias: "llama",
+  maxBodyBytes: 1024 * 1024,
+} as const;
+
+/** A bad flag or environment value; the message is the one line the user sees. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function defaultCacheDir(env: Record<string, string | undefined>): string {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && xdg.startsWith("/")) return `${xdg}/llama-sim`;
+  const home = env.HOME ?? env.USERPROFILE;
+  if (home) return `${home}/.cache/llama-sim`;
+  // `env -i` leaves no HOME: fall back to a directory next to nothing in particular but still writable.
+  return `${env.TMPDIR ?? "/tmp"}/llama-sim-cache`;
+}
+
+const MAX_SEED = 2 ** 32 - 1;
+
+export function parseSeed(text: string, flag: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) > MAX_SEED) {
+    throw new ConfigError(`${flag} must be an integer from 0 to ${MAX_SEED} (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+export function parseRate(text: string, flag: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`${flag} must be a number from 0 to 1 (got "${text}")`);
+  }
+  return value;
+}
+
+export function parsePort(text: string, flag: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) > 65535) {
+    throw new ConfigError(`${flag} must be a port number from 0 to 65535 (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+export function parseByteCount(text: string, flag: string): number {
+  const match = /^(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
+  const unit = match?.[2]?.[0]?.toLowerCase();
+  const scale = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  const value = match ? Number(match[1]) * scale : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(`${flag} must be a positive byte count such as 1048576 or 1MiB (got "${text}")`);
+  }
+  return value;
+}
+
+export function parseUrl(text: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${flag} must be an http(s) URL (got "${text}")`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${flag} must be an http(s) URL (got "${text}")`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+const TRUE_WORDS = new Set(["1", "true", "on", "enabled", "yes"]);
+const FALSE_WORDS = new Set(["0", "false", "off", "disabled", "no", ""]);
+
+/** llama-server's convention for boolean environment variables. */
+export function parseBoolEnv(text: string, name: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new ConfigError(`${name} must be one of true/false, 1/0, on/off, enabled/disabled (got "${text}")`);
+}

@@ -1,0 +1,26 @@
+import { tooLarge } from "./errors.ts";
+
+/**
+ * Reads the body as UTF-8 text, refusing more than `limit` bytes. A declared Content-Length
+ * is checked before reading; a chunked body is counted as it arrives and abandoned at the limit.
+ */
+export async function readBody(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  // Invalid UTF-8 becomes U+FFFD, which then simply fails to match or to parse.
+  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+}

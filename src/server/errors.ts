@@ -1,0 +1,31 @@
+/** llama-server's error types (its `error.type` values). */
+export type ErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "not_found_error"
+  | "server_error"
+  | "not_supported_error"
+  | "unavailable_error";
+
+/** A request the server refuses; the app turns it into llama-server's JSON error body. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string) => new HttpError(400, "invalid_request_error", message);
+export const notFound = () => new HttpError(404, "not_found_error", "File Not Found");
+/** llama-server has no 413 of its own; the type tells clients it is the request's fault. */
+export const tooLarge = (limit: number) =>
+  new HttpError(413, "invalid_request_error", `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`);
+
+/** `{"error":{"code","message","type"}}`, `code` being the HTTP status as a number. */
+export function errorBody(status: number, type: ErrorType, message: string): string {
+  return JSON.stringify({ error: { code: status, message, type } });
+}

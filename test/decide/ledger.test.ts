@@ -1,0 +1,23 @@
+import { describe, expect, test } from "bun:test";
+import { Ledger } from "../../src/decide/ledger.ts";
+
+describe("Ledger", () => {
+  test("attempts count per question, starting at 0", () => {
+    const ledger = new Ledger(3);
+    expect(ledger.nextAttempt(0)).toBe(0);
+    expect(ledger.nextAttempt(0)).toBe(1);
+    expect(ledger.nextAttempt(2)).toBe(0);
+    expect(ledger.nextAttempt(0)).toBe(2);
+    expect(ledger.nextAttempt(1)).toBe(0);
+    expect(ledger.nextAttempt(2)).toBe(1);
+  });
+
+  test("totals count correct and wrong answers", () => {
+    const ledger = new Ledger(1);
+    expect(ledger.totals).toEqual({ asked: 0, correct: 0, wrong: 0 });
+    ledger.record(true);
+    ledger.record(false);
+    ledger.record(true);
+    expect(ledger.totals).toEqual({ asked: 3, correct: 2, wrong: 1 });
+  });
+});

@@ -1,0 +1,121 @@
+// The binary's command line: --help, --version, one-line errors for bad values, and a start under `env -i`.
+import { afterAll, describe, expect, test } from "bun:test";
+import packageJson from "../../package.json" with { type: "json" };
+import { FLAGS } from "../../src/cli.ts";
+import { AIME_FILE_REL, BINARY, ROOT, assertBinary, runToExit, stopAll } from "./harness.ts";
+
+afterAll(stopAll);
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+describe("--help", () => {
+  test("exits 0 and lists every flag in FLAGS with its environment variable", async () => {
+    const run = await runToExit(["--help"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toBe("");
+    const lines = run.stdout.split("\n");
+    // A flag's entry starts on a line of its own (`  -a, --alias NAME ...` or `      --host ADDR ...`)
+    // and runs until the next flag's entry.
+    const starts = FLAGS.map((flag) => {
+      const head = new RegExp(`^\\s*(?:-${flag.short ?? "\\w"},\\s*)?--${escape(flag.name)}(?![\\w-])`);
+      const at = lines.findIndex((line) => head.test(line));
+      expect({ flag: flag.name, foundAtLine: at }).not.toMatchObject({ foundAtLine: -1 });
+      return at;
+    });
+    FLAGS.forEach((flag, i) => {
+      const start = starts[i]!;
+      const next = Math.min(...starts.filter((s) => s > start), lines.length);
+      const entry = lines.slice(start, next).join("\n");
+      if (flag.short) expect(entry).toMatch(new RegExp(`-${flag.short},\\s*--${escape(flag.name)}`));
+      if (flag.env) expect({ flag: flag.name, entry }).toMatchObject({ entry: expect.stringContaining(flag.env) });
+    });
+    // -h is the same as --help.
+    const short = await runToExit(["-h"]);
+    expect(short.exitCode).toBe(0);
+    expect(short.stdout).toBe(run.stdout);
+  });
+});
+
+describe("--version", () => {
+  test("prints the package version, the git commit it was built from and the Bun version", async () => {
+    const run = await runToExit(["--version"]);
+    expect(run.exitCode).toBe(0);
+    const out = run.stdout.trim();
+    expect(out.split("\n")).toHaveLength(1);
+    expect(out).toContain(packageJson.version);
+    expect(out).toContain(`Bun ${Bun.version}`); // compiled with the same pinned Bun that runs these tests
+    const commit = /commit ([0-9a-f]{7,40})(-dirty)?\b/.exec(out)?.[1];
+    expect(commit).toBeDefined();
+    // It names a real commit of this repository, not a placeholder.
+    const check = Bun.spawnSync(["git", "cat-file", "-e", `${commit}^{commit}`], { cwd: ROOT });
+    expect(check.exitCode).toBe(0);
+  });
+});
+
+describe("bad values exit non-zero with one stderr line naming the flag", () => {
+  const cases: { name: string; args: string[]; env?: Record<string, string>; names: string; code?: number }[] = [
+    { name: "--success-rate 1.5", args: ["--success-rate", "1.5"], names: "--success-rate", code: 2 },
+    { name: "--port abc", args: ["--port", "abc"], names: "--port", code: 2 },
+    { name: "--foo (unknown flag)", args: ["--foo"], names: "--foo", code: 2 },
+    { name: "--dataset-file /nonexistent.jsonl", args: ["--dataset-file", "/nonexistent.jsonl"], names: "/nonexistent.jsonl" },
+    { name: "LLAMA_SIM_SUCCESS_RATE=2", args: [], env: { LLAMA_SIM_SUCCESS_RATE: "2" }, names: "LLAMA_SIM_SUCCESS_RATE", code: 2 },
+    { name: "--seed -1", args: ["--seed", "-1"], names: "--seed", code: 2 },
+    { name: "--max-body-bytes 0", args: ["--max-body-bytes", "0"], names: "--max-body-bytes", code: 2 },
+    { name: "--datasets-server ftp://x", args: ["--datasets-server", "ftp://x"], names: "--datasets-server", code: 2 },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      // --offline (with an empty cache) guarantees no network and no listening even if parsing wrongly succeeded.
+      const run = await runToExit([...c.args, "--offline"], { env: c.env ?? {} });
+      expect(run.exitCode).not.toBe(0);
+      expect(run.exitCode).not.toBeNull(); // exited, not killed by the timeout
+      if (c.code !== undefined) expect(run.exitCode).toBe(c.code);
+      expect(run.stderrLines).toHaveLength(1);
+      expect(run.stderrLines[0]).toStartWith("llama-sim: ");
+      expect(run.stderrLines[0]).toContain(c.names);
+      expect(run.stdout).toBe("");
+    });
+  }
+
+  test("--dataset-file /nonexistent.jsonl mentions the file is missing", async () => {
+    const run = await runToExit(["--dataset-file", "/nonexistent.jsonl", "--port", "0"]);
+    expect(run.stderrLines).toHaveLength(1);
+    expect(run.stderrLines[0]).toMatch(/not found|no such file|does not exist/i);
+  });
+});
+
+describe("env -i", () => {
+  test("starts with an empty environment and answers /health", async () => {
+    assertBinary();
+    // Exactly `env -i ./llama-sim --dataset-file ../shared/... --port 0`: no PATH, no HOME, nothing.
+    const proc = Bun.spawn([BINARY, "--dataset-file", AIME_FILE_REL, "--port", "0"], {
+      cwd: ROOT,
+      env: {},
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    try {
+      const reader = proc.stderr.getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      const deadline = Date.now() + 10_000;
+      let port: string | undefined;
+      while (port === undefined && Date.now() < deadline) {
+        const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => undefined)]);
+        if (chunk === undefined || chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        port = /llama-sim listening on http:\/\/[^\s:]+:(\d+)/.exec(text)?.[1];
+      }
+      expect({ port, stderr: text }).toMatchObject({ port: expect.stringMatching(/^\d+$/) });
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ok" });
+      reader.releaseLock();
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+    expect(proc.exitCode).toBe(0); // SIGTERM is a clean shutdown
+  });
+});
