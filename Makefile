@@ -32,7 +32,7 @@ release: node_modules/.installed $(SOURCES)
 	@for target in $(TARGETS); do \
 	  out=dist/llama-sim-$$target; \
 	  echo "building $$out"; \
-	  $(BUN) build --compile --minify --sourcemap $(DEFINE) --target=bun-$$target src/main.ts --outfile $$out || exit 1; \
+	  $(BUN) build --compile --minify $(DEFINE) --target=bun-$$target src/main.ts --outfile $$out || exit 1; \
 	done
 	cd dist && sha256sum llama-sim-* > SHA256SUMS && cat SHA256SUMS
 

@@ -328,7 +328,7 @@ export class QuestionIndex {
           u = fail[u]!;
         }
       }
-      if (outQ[v]! < 0) outQ[v] = outQ[fail[v]!]!;
+      
     }
     let outputNodes = 0;
     for (let v = 1; v < nodes; v++) if (outQ[v]! >= 0) outputNodes++;

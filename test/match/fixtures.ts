@@ -1,6 +1,7 @@
 /** Shared helpers for the matcher tests: dataset loading (from ../shared/datasets, never copied) and prompt templates. */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { TokenCursor } from "../../src/match/normalize";
 
 export const DATASETS_DIR = resolve(import.meta.dir, "../../../shared/datasets");
 export const haveDatasets = existsSync(DATASETS_DIR);
@@ -82,4 +83,12 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Tokens of an already normalised string, straight from the cursor. */
+export function cursorTokens(s: string): string[] {
+  const out: string[] = [];
+  const c = new TokenCursor(s);
+  while (c.next()) out.push(s.slice(c.start, c.end));
+  return out;
 }

@@ -1,13 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BOUNDARY, TOKEN_PATTERN, TokenCursor, normalizeText, requestText, tokenHash, tokenize } from "../../src/match/normalize";
-
-/** Tokens of an already normalised string, straight from the cursor. */
-export function cursorTokens(s: string): string[] {
-  const out: string[] = [];
-  const c = new TokenCursor(s);
-  while (c.next()) out.push(s.slice(c.start, c.end));
-  return out;
-}
+import { cursorTokens } from "./fixtures";
 
 describe("tokenize", () => {
   test("whitespace is dropped; punctuation and LaTeX symbols are one token each", () => {
