@@ -28,7 +28,7 @@ typecheck: node_modules/.installed
 	node_modules/.bin/tsc --noEmit -p .
 
 release: node_modules/.installed $(SOURCES)
-	@mkdir -p dist
+	@rm -rf dist && mkdir -p dist
 	@for target in $(TARGETS); do \
 	  out=dist/llama-sim-$$target; \
 	  echo "building $$out"; \

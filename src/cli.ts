@@ -74,8 +74,8 @@ function parseFlags(argv: readonly string[]): Values {
 function describeParseError(error: unknown, argv: readonly string[]): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const quoted = /'(-[^']*)'/.exec(message)?.[1] ?? /"(-[^"]*)"/.exec(message)?.[1];
-  const flag = quoted?.split(/[ =]/)[0];
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? /"([^"]*)"/.exec(message)?.[1];
+  const flag = quoted?.match(/--[\w-]+/)?.[0] ?? quoted?.split(/[ =,]/)[0];
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown flag ${flag ?? message} (see --help)`;

@@ -12,15 +12,20 @@
  * similarity score and no threshold: a prompt that quotes part of a question, changes a word, or stitches
  * two questions together does not match.
  *
- * Memory layout (typed arrays only, no per-node objects). Nodes are numbered in depth-first preorder,
- * which the build gets for free by inserting the questions' token sequences in sorted order; a node's
- * first child is then always `node + 1`. Per node: `label` (token id of the edge into it), `fail`
- * (failure link) and one byte of flags — 9 bytes a node. The remaining goto edges (second and later
- * children: at most one per distinct question) live in an open-addressing hash table keyed by
- * (parent, token). The output of a node — the longest question that is a suffix of the node's path,
- * found through its output/dictionary links — is precomputed and kept only for nodes that have one, in
- * a second small hash table. Only the longest output at each position is needed because the result is
- * the match ending latest, ties going to the longest.
+ * Memory layout (typed arrays only, no per-node objects or maps). Nodes are numbered in depth-first
+ * preorder, which the build gets for free by inserting the questions' token sequences in sorted order;
+ * a node's first child is then always `node + 1`, so that edge costs nothing to store. Per node:
+ * - `label`, the token id of the edge into it (2 bytes while the vocabulary fits 16 bits, else 4);
+ * - three bits: has a child (`node + 1`), has more children, has an output;
+ * - the failure link, stored only when it is not the root (a bitset with a rank directory, and a packed
+ *   array of the non-root links: about 0.25 + 4·f bytes, f being the share of non-root links, 0.2–0.4
+ *   on real benchmarks).
+ * That is about 4–5 bytes a node. The second and later children of a node (at most one per distinct
+ * question) live in an open-addressing hash table keyed by (parent, token); the root's children are a
+ * direct array by token id. The output of a node — the longest question that is a suffix of the node's
+ * path, found through the output (dictionary) links — is precomputed and kept only for nodes that have
+ * one, in a second small hash table. Only the longest output at a position is ever needed, because the
+ * result is the match ending latest, ties going to the longest.
  */
 
 import { BOUNDARY_CODE, TokenCursor, normalizeText, requestText, tokenHash } from "./normalize";
@@ -97,9 +102,12 @@ export const DEFAULT_MIN_TOKENS = 3;
 /** Token id of a request token absent from every question. */
 const UNKNOWN = -1;
 
-const HAS_CHILD = 1;
-const MORE_CHILDREN = 2;
-const HAS_OUTPUT = 4;
+/** Smallest power of two ≥ 2·n (load factor ≤ 1/2), at least 2. */
+function tableSize(n: number): number {
+  let size = 2;
+  while (size < 2 * n) size *= 2;
+  return size;
+}
 
 function hashPair(a: number, b: number): number {
   let h = Math.imul(a ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
@@ -117,12 +125,14 @@ function hashOne(a: number): number {
   return h;
 }
 
-/** Smallest power of two ≥ 2·n (load factor ≤ 1/2), at least 2. */
-function tableSize(n: number): number {
-  let size = 2;
-  while (size < 2 * n) size *= 2;
-  return size;
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
 }
+
+const bitWords = (nodes: number) => (nodes + 31) >>> 5;
 
 export class QuestionIndex {
   /** Questions whose token sequence repeats an earlier one (they match as the earlier index). */
@@ -133,19 +143,30 @@ export class QuestionIndex {
   private readonly minTokens: number;
   /** Token count per question (0 for empty; a duplicate has its original's). */
   private readonly qLen: Int32Array;
-  private label: Int32Array;
+  /** Token id of the edge into each node (unused for the root). */
+  private readonly label: Uint16Array | Int32Array;
   /** Children of the root, by token id (0 = none): the root is where most scan steps start. */
   private readonly rootNext: Int32Array;
-  private fail: Int32Array;
-  private flags: Uint8Array;
-  private edgeMask: number;
-  private edgeParent: Int32Array;
+  /** Bit per node: `node + 1` is its (first) child. */
+  private readonly hasChild: Uint32Array;
+  /** Bit per node: it has further children, in the edge table. */
+  private readonly moreChildren: Uint32Array;
+  /** Bit per node: some question ends here (itself or as a suffix), see the output table. */
+  private readonly hasOutput: Uint32Array;
+  /** Bit per node: its failure link is not the root. */
+  private readonly failSet: Uint32Array;
+  /** Non-root failure links before each 32-node word of `failSet`. */
+  private readonly failRank: Int32Array;
+  /** The non-root failure links, in node order. */
+  private readonly failTo: Int32Array;
+  private readonly edgeMask: number;
+  private readonly edgeParent: Int32Array;
   /** Child node per slot, 0 = empty (the root is nobody's child). */
-  private edgeChild: Int32Array;
-  private outMask: number;
+  private readonly edgeChild: Int32Array;
+  private readonly outMask: number;
   /** Node per slot, 0 = empty (the root never has an output: empty questions are not indexed). */
-  private outNode: Int32Array;
-  private outQuestion: Int32Array;
+  private readonly outNode: Int32Array;
+  private readonly outQuestion: Int32Array;
 
   /** Same as `new QuestionIndex(questions, options)`. */
   static build(questions: readonly string[], options?: QuestionIndexOptions): QuestionIndex {
@@ -161,7 +182,7 @@ export class QuestionIndex {
     const n = questions.length;
 
     // 1. Tokenise every question into one pool of token ids.
-    const vocab = new VocabularyBuilder();
+    const vocabBuilder = new VocabularyBuilder();
     const offsets = new Int32Array(n + 1);
     let pool = new Int32Array(1024);
     let used = 0;
@@ -173,7 +194,7 @@ export class QuestionIndex {
         const a = cursor.start;
         const b = cursor.end;
         if (b - a === 1 && s.charCodeAt(a) === BOUNDARY_CODE) continue;
-        const id = vocab.intern(s, a, b, cursor.hash);
+        const id = vocabBuilder.intern(s, a, b, cursor.hash);
         if (used === pool.length) {
           const bigger = new Int32Array(pool.length * 2);
           bigger.set(pool);
@@ -183,7 +204,8 @@ export class QuestionIndex {
       }
     }
     offsets[n] = used;
-    this.vocab = new Vocabulary(vocab.tokens);
+    const vocab = new Vocabulary(vocabBuilder.tokens);
+    this.vocab = vocab;
 
     const qLen = new Int32Array(n);
     const order: number[] = [];
@@ -214,10 +236,11 @@ export class QuestionIndex {
     });
 
     // 3. Insert in sorted order: nodes come out in preorder, each node's first child is node + 1.
+    //    Dense per-node arrays here are build-time only.
     const cap = used + 1;
     const label = new Int32Array(cap);
     const parent = new Int32Array(cap);
-    const flags = new Uint8Array(cap);
+    const kids = new Uint8Array(cap); // 0, 1 or 2 (= more than one)
     const outQ = new Int32Array(cap).fill(-1);
     const path = new Int32Array(maxLen + 1);
     let extraP = new Int32Array(64);
@@ -246,8 +269,11 @@ export class QuestionIndex {
         const child = nodes++;
         label[child] = pool[a + d]!;
         parent[child] = node;
-        if (flags[node]! & HAS_CHILD) {
-          flags[node]! |= MORE_CHILDREN;
+        if (kids[node] === 0) {
+          if (child !== node + 1) throw new Error("QuestionIndex: internal error (trie is not in preorder)");
+          kids[node] = 1;
+        } else {
+          kids[node] = 2;
           if (extra === extraP.length) {
             const p2 = new Int32Array(extra * 2);
             p2.set(extraP);
@@ -259,9 +285,6 @@ export class QuestionIndex {
           extraP[extra] = node;
           extraC[extra] = child;
           extra++;
-        } else {
-          if (child !== node + 1) throw new Error("QuestionIndex: internal error (trie is not in preorder)");
-          flags[node]! |= HAS_CHILD;
         }
         node = child;
         path[d + 1] = child;
@@ -273,10 +296,21 @@ export class QuestionIndex {
     }
     pool = new Int32Array(0);
 
-    this.label = label;
-    this.flags = flags;
-
-    // 4. Hash table of the extra goto edges.
+    // 4. Goto edges: first children implicit, the root's children in a direct array, the others hashed.
+    const words = bitWords(nodes);
+    const hasChild = new Uint32Array(words);
+    const moreChildren = new Uint32Array(words);
+    for (let v = 0; v < nodes; v++) {
+      if (kids[v]! >= 1) hasChild[v >>> 5]! |= 1 << (v & 31);
+      if (kids[v] === 2) moreChildren[v >>> 5]! |= 1 << (v & 31);
+    }
+    const compactLabel = vocab.size <= 0x10000 ? new Uint16Array(nodes) : new Int32Array(nodes);
+    for (let v = 0; v < nodes; v++) compactLabel[v] = label[v]!;
+    this.label = compactLabel;
+    this.hasChild = hasChild;
+    this.moreChildren = moreChildren;
+    const rootNext = new Int32Array(vocab.size);
+    if (nodes > 1) rootNext[label[1]!] = 1;
     const edgeSize = tableSize(extra);
     const edgeMask = edgeSize - 1;
     const edgeParent = new Int32Array(edgeSize);
@@ -284,18 +318,19 @@ export class QuestionIndex {
     for (let k = 0; k < extra; k++) {
       const p = extraP[k]!;
       const c = extraC[k]!;
+      if (p === 0) {
+        rootNext[label[c]!] = c;
+        continue;
+      }
       let h = hashPair(p, label[c]!) & edgeMask;
       while (edgeChild[h] !== 0) h = (h + 1) & edgeMask;
       edgeParent[h] = p;
       edgeChild[h] = c;
     }
+    this.rootNext = rootNext;
     this.edgeMask = edgeMask;
     this.edgeParent = edgeParent;
     this.edgeChild = edgeChild;
-    const rootNext = new Int32Array(this.vocab.size);
-    if (nodes > 1) rootNext[label[1]!] = 1;
-    for (let k = 0; k < extra; k++) if (extraP[k] === 0) rootNext[label[extraC[k]!]!] = extraC[k]!;
-    this.rootNext = rootNext;
 
     // 5. Breadth-first order (counting sort by depth; a parent precedes its children in preorder).
     const depth = new Int32Array(nodes);
@@ -311,7 +346,7 @@ export class QuestionIndex {
 
     // 6. Failure links, then each node's longest output through the output links.
     const fail = new Int32Array(nodes);
-    this.fail = fail;
+    let nonRootFails = 0;
     for (let k = 0; k < nodes - 1; k++) {
       const v = bfs[k]!;
       const p = parent[v]!;
@@ -322,14 +357,34 @@ export class QuestionIndex {
           const g = this.child(u, c);
           if (g >= 0) {
             fail[v] = g;
+            nonRootFails++;
             break;
           }
           if (u === 0) break;
           u = fail[u]!;
         }
       }
-      
+      if (outQ[v]! < 0) outQ[v] = outQ[fail[v]!]!;
     }
+
+    // 7. Pack the failure links: a bitset of non-root links, a rank per 32-bit word, the links themselves.
+    const failSet = new Uint32Array(words);
+    const failRank = new Int32Array(words);
+    const failTo = new Int32Array(nonRootFails);
+    let packed = 0;
+    for (let v = 0; v < nodes; v++) {
+      if ((v & 31) === 0) failRank[v >>> 5] = packed;
+      if (fail[v] !== 0) {
+        failSet[v >>> 5]! |= 1 << (v & 31);
+        failTo[packed++] = fail[v]!;
+      }
+    }
+    this.failSet = failSet;
+    this.failRank = failRank;
+    this.failTo = failTo;
+
+    // 8. Outputs.
+    const hasOutput = new Uint32Array(words);
     let outputNodes = 0;
     for (let v = 1; v < nodes; v++) if (outQ[v]! >= 0) outputNodes++;
     const outSize = tableSize(outputNodes);
@@ -339,25 +394,23 @@ export class QuestionIndex {
     for (let v = 1; v < nodes; v++) {
       const q = outQ[v]!;
       if (q < 0) continue;
-      flags[v]! |= HAS_OUTPUT;
+      hasOutput[v >>> 5]! |= 1 << (v & 31);
       let h = hashOne(v) & outMask;
       while (outNode[h] !== 0) h = (h + 1) & outMask;
       outNode[h] = v;
       outQuestion[h] = q;
     }
+    this.hasOutput = hasOutput;
     this.outMask = outMask;
     this.outNode = outNode;
     this.outQuestion = outQuestion;
 
-    // 7. Trim the per-node arrays to the real node count (duplicates and shared prefixes left slack).
-    this.label = label.slice(0, nodes);
-    this.flags = flags.slice(0, nodes);
-
     this.duplicates = duplicates;
-    const indexBytes =
-      this.label.byteLength + rootNext.byteLength + this.fail.byteLength + this.flags.byteLength + edgeParent.byteLength + edgeChild.byteLength +
-      outNode.byteLength + outQuestion.byteLength + qLen.byteLength;
-    const vocabularyBytes = this.vocab.bytes;
+    const indexBytes = [
+      compactLabel, rootNext, hasChild, moreChildren, hasOutput, failSet, failRank, failTo,
+      edgeParent, edgeChild, outNode, outQuestion, qLen,
+    ].reduce((sum, a) => sum + a.byteLength, 0);
+    const vocabularyBytes = vocab.bytes;
     this.stats = {
       questions: n,
       indexed: order.length - duplicates,
@@ -366,7 +419,7 @@ export class QuestionIndex {
       short,
       minTokens,
       tokens: indexedTokens,
-      vocabulary: this.vocab.size,
+      vocabulary: vocab.size,
       nodes,
       extraEdges: extra,
       outputNodes,
@@ -380,10 +433,16 @@ export class QuestionIndex {
   /** Goto edge: the child of `node` along token `tok`, or -1. */
   private child(node: number, tok: number): number {
     if (node === 0) return this.rootNext[tok]! || -1;
-    const f = this.flags[node]!;
-    if ((f & HAS_CHILD) === 0) return -1;
+    const w = node >>> 5;
+    const b = 1 << (node & 31);
+    if ((this.hasChild[w]! & b) === 0) return -1;
     if (this.label[node + 1] === tok) return node + 1;
-    if ((f & MORE_CHILDREN) === 0) return -1;
+    if ((this.moreChildren[w]! & b) === 0) return -1;
+    return this.extraChild(node, tok);
+  }
+
+  /** A second or later child of `node` along `tok`, from the edge table, or -1. */
+  private extraChild(node: number, tok: number): number {
     const mask = this.edgeMask;
     const edgeChild = this.edgeChild;
     let h = hashPair(node, tok) & mask;
@@ -395,7 +454,7 @@ export class QuestionIndex {
     }
   }
 
-  /** The longest question ending at a node flagged HAS_OUTPUT. */
+  /** The longest question ending at a node whose `hasOutput` bit is set. */
   private output(node: number): number {
     const mask = this.outMask;
     let h = hashOne(node) & mask;
@@ -422,9 +481,13 @@ export class QuestionIndex {
     const text = normalizeText(typeof input === "string" ? input : requestText(input));
     const vocab = this.vocab;
     const label = this.label;
-    const fail = this.fail;
-    const flags = this.flags;
     const rootNext = this.rootNext;
+    const hasChild = this.hasChild;
+    const moreChildren = this.moreChildren;
+    const hasOutput = this.hasOutput;
+    const failSet = this.failSet;
+    const failRank = this.failRank;
+    const failTo = this.failTo;
     const qLen = this.qLen;
     const minTokens = this.minTokens;
 
@@ -465,20 +528,26 @@ export class QuestionIndex {
           state = rootNext[tok]!; // 0 (stay at the root) when no question starts with this token
           break;
         }
-        const f = flags[state]!;
-        let next = -1;
-        if (f & HAS_CHILD) {
-          if (label[state + 1] === tok) next = state + 1;
-          else if (f & MORE_CHILDREN) next = this.child(state, tok);
+        const w = state >>> 5;
+        const b = 1 << (state & 31);
+        if (hasChild[w]! & b) {
+          if (label[state + 1] === tok) {
+            state++;
+            break;
+          }
+          if (moreChildren[w]! & b) {
+            const next = this.extraChild(state, tok);
+            if (next >= 0) {
+              state = next;
+              break;
+            }
+          }
         }
-        if (next >= 0) {
-          state = next;
-          break;
-        }
-        state = fail[state]!;
+        const f = failSet[w]!;
+        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1))]! : 0;
         steps++;
       }
-      if (flags[state]! & HAS_OUTPUT) {
+      if (hasOutput[state >>> 5]! & (1 << (state & 31))) {
         steps++;
         const q = this.output(state);
         const len = qLen[q]!;

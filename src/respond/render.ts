@@ -21,5 +21,8 @@ export function completeWithin(text: string, limit: number | undefined): Complet
   if (limit === undefined || limit < 0 || tokens <= limit) {
     return { content: text, completionTokens: tokens, finishReason: "stop" };
   }
-  return { content: text.slice(0, limit * 4), completionTokens: limit, finishReason: "length" };
+  let end = limit * 4;
+  // Never cut a surrogate pair: clients could not decode half a character.
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1] ?? "")) end--;
+  return { content: text.slice(0, end), completionTokens: limit, finishReason: "length" };
 }

@@ -14,7 +14,12 @@ export interface Timings {
 /** Speeds of a mid-range GPU running an 8B model; a later latency model may make these flags. */
 export const SIMULATED_SPEED = { promptTokensPerSecond: 2000, predictedTokensPerSecond: 60 } as const;
 
-export function timingsFor(promptTokens: number, predictedTokens: number, speed = SIMULATED_SPEED): Timings {
+export interface Speed {
+  readonly promptTokensPerSecond: number;
+  readonly predictedTokensPerSecond: number;
+}
+
+export function timingsFor(promptTokens: number, predictedTokens: number, speed: Speed = SIMULATED_SPEED): Timings {
   const promptPerToken = 1000 / speed.promptTokensPerSecond;
   const predictedPerToken = 1000 / speed.predictedTokensPerSecond;
   return {

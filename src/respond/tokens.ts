@@ -8,5 +8,5 @@ export function estimateTokens(text: string): number {
 
 /** Pieces of roughly one token each, for streaming: a word with its leading space. */
 export function splitIntoPieces(text: string): string[] {
-  return text.match(/\s*\S{1,8}|\s+$/g) ?? [];
+  return text.match(/\s*\S{1,8}|\s+$/gu) ?? [];
 }

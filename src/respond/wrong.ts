@@ -57,7 +57,8 @@ function wrongInteger(gold: number, pool: AnswerPool | undefined, seed: number, 
   const spread = Math.max(9, Math.round(Math.abs(gold) / 2));
   let lo = gold - spread;
   let hi = gold + spread;
-  if (gold >= 0) lo = Math.max(lo, 0);
+  // Inside a LaTeX answer a positive number stays positive: no \frac{14}{0}.
+  if (gold >= 0) lo = Math.max(lo, pool === undefined && gold > 0 ? 1 : 0);
   if (range && gold >= range.min && gold <= range.max) {
     lo = Math.max(lo, range.min);
     hi = Math.min(hi, range.max);
@@ -69,9 +70,14 @@ function wrongInteger(gold: number, pool: AnswerPool | undefined, seed: number, 
 }
 
 function wrongDecimal(gold: string, seed: number, keys: readonly number[]): string {
-  const decimals = gold.split(".")[1]!.length;
-  const unit = 10 ** -decimals;
-  const steps = 1 + below(9, seed, [...keys, 5]);
-  const sign = below(2, seed, [...keys, 6]) === 0 ? -1 : 1;
-  return (Number(gold) + sign * steps * unit).toFixed(decimals);
+  // Exact integer arithmetic on the digits: a float would lose the step on long decimals.
+  const negative = gold.startsWith("-");
+  const [whole, fraction] = gold.replace(/^-/, "").split(".") as [string, string];
+  const decimals = fraction.length;
+  const scaled = BigInt(whole + fraction) * (negative ? -1n : 1n);
+  const steps = BigInt(1 + below(9, seed, [...keys, 5]));
+  const sign = below(2, seed, [...keys, 6]) === 0 ? -1n : 1n;
+  const value = scaled + sign * steps;
+  const digits = (value < 0n ? -value : value).toString().padStart(decimals + 1, "0");
+  return `${value < 0n ? "-" : ""}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
 }

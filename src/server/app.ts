@@ -13,6 +13,7 @@ interface Reply {
   readonly body: string;
   readonly contentType: string;
   readonly outcome?: ChatOutcome;
+  readonly error?: string;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -40,10 +41,10 @@ const ROUTES: Record<string, Record<string, Route>> = {
 
 function errorReply(error: unknown): Reply {
   if (error instanceof HttpError) {
-    return { status: error.status, body: errorBody(error.status, error.type, error.message), contentType: JSON_TYPE };
+    return { status: error.status, body: errorBody(error.status, error.type, error.message), contentType: JSON_TYPE, error: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE };
+  return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE, error: message };
 }
 
 function headersFor(request: Request, contentType: string | undefined): Headers {
@@ -69,7 +70,10 @@ function preflight(request: Request): Response {
 export async function handle(request: Request, ctx: ServerContext): Promise<Response> {
   const started = performance.now();
   const path = new URL(request.url).pathname;
-  if (request.method === "OPTIONS") return preflight(request);
+  if (request.method === "OPTIONS") {
+    ctx.log?.(formatRequestLine({ method: request.method, path, status: 200, outcome: undefined, ms: performance.now() - started }));
+    return preflight(request);
+  }
   let reply: Reply;
   try {
     const route = ROUTES[path]?.[request.method];
@@ -78,7 +82,7 @@ export async function handle(request: Request, ctx: ServerContext): Promise<Resp
   } catch (error) {
     reply = errorReply(error);
   }
-  ctx.log?.(formatRequestLine({ method: request.method, path, status: reply.status, outcome: reply.outcome, ms: performance.now() - started }));
+  ctx.log?.(formatRequestLine({ method: request.method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
   return new Response(reply.body, { status: reply.status, headers: headersFor(request, reply.contentType) });
 }
 

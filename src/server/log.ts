@@ -6,10 +6,16 @@ export interface RequestRecord {
   readonly status: number;
   readonly outcome: ChatOutcome | undefined;
   readonly ms: number;
+  /** Why the request failed, for error replies. */
+  readonly error?: string;
 }
 
 /** One line per request: `POST /v1/chat/completions 200 q=17 correct 0.21ms`. */
 export function formatRequestLine(record: RequestRecord): string {
-  const what = record.outcome ? ` q=${record.outcome.questionId} ${record.outcome.correct ? "correct" : "wrong"}` : "";
+  const what = record.outcome
+    ? ` q=${record.outcome.questionId} ${record.outcome.correct ? "correct" : "wrong"}`
+    : record.error
+      ? ` error=${JSON.stringify(record.error.length > 120 ? `${record.error.slice(0, 117)}...` : record.error)}`
+      : "";
   return `${new Date().toISOString()} ${record.method} ${record.path} ${record.status}${what} ${record.ms.toFixed(2)}ms`;
 }

@@ -35,7 +35,9 @@ describe("timingsFor", () => {
     });
     fc.assert(
       fc.property(fc.nat({ max: 100_000 }), fc.nat({ max: 100_000 }), fc.option(speedArb, { nil: undefined }), (p, n, speed) => {
-        const t = timingsFor(p, n, speed);
+        // timingsFor's `speed` parameter is typed by inference from SIMULATED_SPEED (`as const`),
+        // i.e. only the literal 2000/60; the cast lets the property try other speeds.
+        const t = timingsFor(p, n, speed as typeof SIMULATED_SPEED | undefined);
         for (const v of Object.values(t)) expect(Number.isFinite(v) && v >= 0).toBe(true);
         // per_token_ms is rounded to 3 decimals: relative error below 0.0005 / per_token_ms.
         expect(Math.abs(t.predicted_per_second * t.predicted_per_token_ms - 1000)).toBeLessThanOrEqual(0.0005 * t.predicted_per_second + 1e-9);

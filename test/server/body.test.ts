@@ -15,7 +15,7 @@ function streamOf(chunks: Uint8Array[], onCancel?: () => void): ReadableStream<U
   });
 }
 
-const post = (body: BodyInit | null, headers: Record<string, string> = {}) => new Request("http://sim/v1/chat/completions", { method: "POST", body, headers });
+const post = (body: RequestInit["body"], headers: Record<string, string> = {}) => new Request("http://sim/v1/chat/completions", { method: "POST", body, headers });
 
 async function tooLarge(promise: Promise<unknown>): Promise<HttpError> {
   try {

@@ -16,4 +16,13 @@ describe("formatRequestLine", () => {
     expect(line).not.toContain("q=");
     expect(line).not.toContain("\n");
   });
+
+  test("error replies say why, quoted on one line, long messages shortened", () => {
+    const line = formatRequestLine({ method: "POST", path: "/v1/chat/completions", status: 400, outcome: undefined, ms: 1, error: 'bad "x"\nnext' });
+    expect(line).toMatch(/ POST \/v1\/chat\/completions 400 error="bad \\"x\\"\\nnext" 1\.00ms$/);
+    expect(line).not.toContain("\n");
+    const long = formatRequestLine({ method: "POST", path: "/", status: 400, outcome: undefined, ms: 1, error: "e".repeat(500) });
+    expect(long.length).toBeLessThan(250);
+    expect(long).toContain("...");
+  });
 });

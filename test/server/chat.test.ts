@@ -1,0 +1,94 @@
+import { describe, expect, test } from "bun:test";
+import { renderReply } from "../../src/respond/render.ts";
+import { estimateTokens } from "../../src/respond/tokens.ts";
+import { answerChat, completionId } from "../../src/server/chat.ts";
+import { HttpError } from "../../src/server/errors.ts";
+import { parseChatRequest } from "../../src/server/request.ts";
+import { TOTAL_FALSE_FAILURE } from "../stats.ts";
+import { boxedAnswer, chatBody, makeContext, parseSse, QUESTIONS } from "./helpers.ts";
+
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+describe("completionId", () => {
+  test('"chatcmpl-" and 32 alphanumerics, unique', () => {
+    const ids = Array.from({ length: 10_000 }, completionId);
+    for (const id of ids) expect(id).toMatch(/^chatcmpl-[0-9A-Za-z]{32}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test("characters are uniform over the 62 (no modulo bias)", () => {
+    // n = 10000 ids * 32 = 320000 characters; each count X ~ Binomial(n, 1/62), mean mu = 5161.3.
+    // Chernoff: P(|X - mu| >= e mu) <= 2 exp(-e^2 mu / 3). Union over 62 characters with
+    // delta = 1e-9 / 62: e = sqrt(3 ln(2 * 62e9) / mu) = sqrt(3 * 25.54 / 5161.3) = 0.1218,
+    // i.e. |X - mu| < 629. A naive `byte % 62` gives the first 8 characters mean 6250 (+1089).
+    const counts = new Map<string, number>();
+    const n = 10_000 * 32;
+    for (let i = 0; i < 10_000; i++) for (const c of completionId().slice(9)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    expect([...counts.keys()].sort().join("")).toBe([...ALPHABET].sort().join(""));
+    const mu = n / 62;
+    const e = Math.sqrt((3 * Math.log(2 / (TOTAL_FALSE_FAILURE / 62))) / mu);
+    for (const [c, count] of counts) expect({ c, off: Math.abs(count - mu) < e * mu }).toEqual({ c, off: true });
+  });
+});
+
+describe("answerChat", () => {
+  test("a request that matches no question is a 400 naming the dataset", () => {
+    const ctx = makeContext();
+    try {
+      answerChat(ctx, parseChatRequest({ messages: [{ role: "user", content: "What is the capital of France?" }] }));
+      throw new Error("expected an error");
+    } catch (error) {
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).status).toBe(400);
+      expect((error as HttpError).message).toContain("no dataset question matched");
+      expect((error as HttpError).message).toContain("tiny");
+    }
+    expect(ctx.decider.ledger.totals.asked).toBe(0);
+  });
+
+  test("rate 1 answers with the gold answer, rate 0 never, and the outcome says which", () => {
+    for (const [rate, correct] of [
+      [1, true],
+      [0, false],
+    ] as const) {
+      const ctx = makeContext({ rate });
+      for (const q of QUESTIONS) {
+        const reply = answerChat(ctx, parseChatRequest(chatBody(q.index)));
+        expect(reply.outcome).toEqual({ questionId: q.id, correct });
+        expect(reply.stream).toBe(false);
+        const content = JSON.parse(reply.body).choices[0].message.content;
+        expect(content).toBe(correct ? renderReply(q.answer) : content);
+        expect(boxedAnswer(content) === q.answer).toBe(correct);
+      }
+      expect(ctx.decider.ledger.totals).toEqual({ asked: QUESTIONS.length, correct: correct ? QUESTIONS.length : 0, wrong: correct ? 0 : QUESTIONS.length });
+    }
+  });
+
+  test("the same seed and requests give the same replies, wrong answers included", () => {
+    const run = () => {
+      const ctx = makeContext({ rate: 0.5, seed: 77 });
+      return Array.from({ length: 40 }, (_, i) => JSON.parse(answerChat(ctx, parseChatRequest(chatBody(i % QUESTIONS.length))).body).choices[0].message.content);
+    };
+    expect(run()).toEqual(run());
+  });
+
+  test("prompt tokens count every message, plus template overhead", () => {
+    const ctx = makeContext({ rate: 1 });
+    const system = "You are a careful mathematician.";
+    const body = { messages: [{ role: "system", content: system }, { role: "user", content: QUESTIONS[0]!.text }] };
+    const usage = JSON.parse(answerChat(ctx, parseChatRequest(body)).body).usage;
+    const texts = [system, QUESTIONS[0]!.text];
+    expect(usage.prompt_tokens).toBe(texts.reduce((s, t) => s + estimateTokens(t) + 4, 0));
+    expect(usage.completion_tokens).toBe(estimateTokens(renderReply(QUESTIONS[0]!.answer)));
+  });
+
+  test("a stream's content deltas rebuild the non-stream content", () => {
+    const ctx = makeContext({ rate: 1 });
+    const reply = answerChat(ctx, parseChatRequest(chatBody(4, { stream: true })));
+    expect(reply.stream).toBe(true);
+    const { chunks, done } = parseSse(reply.body);
+    expect(done).toBe(true);
+    const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
+    expect(text).toBe(renderReply(QUESTIONS[4]!.answer));
+  });
+});
