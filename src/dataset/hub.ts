@@ -20,7 +20,6 @@ export interface FetchedSplit {
 
 export type RetryPolicy = NonNullable<HubOptions["retry"]>;
 
-export const DEFAULT_DATASETS_SERVER = "https://datasets-server.huggingface.co";
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
 export const USER_AGENT = `llama-sim/${VERSION}`;
 /** The API's maximum page length. */
@@ -79,7 +78,8 @@ export async function fetchSplit(coords: HubCoords, opts: HubOptions): Promise<F
       client.tick();
     };
     await pool(offsets, CONCURRENCY, fetchAndKeep, client);
-    for (let hole = firstHole(byIndex, total); hole !== undefined; hole = firstHole(byIndex, total)) {
+    // An empty first page means the server has nothing to give, whatever the total says.
+    for (let hole = step > 0 ? firstHole(byIndex, total) : undefined; hole !== undefined; hole = firstHole(byIndex, total)) {
       client.planned++;
       const before = byIndex.size;
       await fetchAndKeep(hole);

@@ -1,3 +1,4 @@
+import { DEFAULTS } from "../config.ts";
 import { DatasetError, type DatasetSource, type FieldNames } from "./types.ts";
 
 export type HubSource = Extract<DatasetSource, { kind: "hub" }>;
@@ -21,9 +22,9 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export interface DatasetOverrides {
-  /** Replaces the preset's configs (all of them) or the default "default" for an `owner/name`. */
+  /** Replaces the preset's configs (all of them) or DEFAULTS.datasetConfig for an `owner/name`. */
   readonly config?: string;
-  /** Replaces the preset's split or the default "train" for an `owner/name`. */
+  /** Replaces the preset's split or DEFAULTS.datasetSplit for an `owner/name`. */
   readonly split?: string;
   /** Each given name replaces the preset's; unset ones keep the preset's or the loader's defaults. */
   readonly fields?: FieldNames;
@@ -43,7 +44,7 @@ export function resolveDataset(name: string, overrides: DatasetOverrides = {}): 
   }
   if (REPO_ID.test(name)) {
     const fields = definedOnly(overrides.fields);
-    return [{ kind: "hub", repo: name, config: overrides.config ?? "default", split: overrides.split ?? "train", fields, name }];
+    return [{ kind: "hub", repo: name, config: overrides.config ?? DEFAULTS.datasetConfig, split: overrides.split ?? DEFAULTS.datasetSplit, fields, name }];
   }
   throw new DatasetError(
     `unknown dataset "${name}": use a preset (${PRESETS.map((p) => p.name).join(", ")}) or an HF dataset id like owner/name`,

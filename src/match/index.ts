@@ -73,13 +73,13 @@ export interface IndexStats {
   readonly vocabulary: number;
   /** Automaton states, root included. */
   readonly nodes: number;
-  /** Goto edges kept in the hash table (all but the first child of each node). */
+  /** Goto edges beyond each node's first child (the root's in a direct array, the others hashed). */
   readonly extraEdges: number;
   /** States with an output (a question ends there, directly or as a suffix). */
   readonly outputNodes: number;
-  /** Exact size of the automaton's typed arrays. */
+  /** Exact size of the automaton's typed arrays (hash tables included, at load ≤ 1/2). */
   readonly indexBytes: number;
-  /** Rough estimate of the vocabulary map (strings and entries). */
+  /** The vocabulary: its typed arrays plus 2 bytes per character of its one concatenated string. */
   readonly vocabularyBytes: number;
   /** indexBytes + vocabularyBytes. */
   readonly bytes: number;
@@ -98,9 +98,6 @@ export interface QuestionIndexOptions {
 }
 
 export const DEFAULT_MIN_TOKENS = 3;
-
-/** Token id of a request token absent from every question. */
-const UNKNOWN = -1;
 
 /** Smallest power of two ≥ 2·n (load factor ≤ 1/2), at least 2. */
 function tableSize(n: number): number {
@@ -143,30 +140,16 @@ export class QuestionIndex {
   private readonly minTokens: number;
   /** Token count per question (0 for empty; a duplicate has its original's). */
   private readonly qLen: Int32Array;
-  /** Token id of the edge into each node (unused for the root). */
-  private readonly label: Uint16Array | Int32Array;
-  /** Children of the root, by token id (0 = none): the root is where most scan steps start. */
-  private readonly rootNext: Int32Array;
-  /** Bit per node: `node + 1` is its (first) child. */
-  private readonly hasChild: Uint32Array;
-  /** Bit per node: it has further children, in the edge table. */
-  private readonly moreChildren: Uint32Array;
-  /** Bit per node: some question ends here (itself or as a suffix), see the output table. */
-  private readonly hasOutput: Uint32Array;
+  private readonly goto: Goto;
   /** Bit per node: its failure link is not the root. */
   private readonly failSet: Uint32Array;
   /** Non-root failure links before each 32-node word of `failSet`. */
   private readonly failRank: Int32Array;
   /** The non-root failure links, in node order. */
   private readonly failTo: Int32Array;
-  private readonly edgeMask: number;
-  private readonly edgeParent: Int32Array;
-  /** Child node per slot, 0 = empty (the root is nobody's child). */
-  private readonly edgeChild: Int32Array;
-  private readonly outMask: number;
-  /** Node per slot, 0 = empty (the root never has an output: empty questions are not indexed). */
-  private readonly outNode: Int32Array;
-  private readonly outQuestion: Int32Array;
+  /** Bit per node: some question ends here (itself or as a suffix); which one is in `outputs`. */
+  private readonly hasOutput: Uint32Array;
+  private readonly outputs: IntMap;
 
   /** Same as `new QuestionIndex(questions, options)`. */
   static build(questions: readonly string[], options?: QuestionIndexOptions): QuestionIndex {
@@ -179,289 +162,51 @@ export class QuestionIndex {
     const minTokens = options.minTokens ?? DEFAULT_MIN_TOKENS;
     if (!Number.isInteger(minTokens) || minTokens < 1) throw new RangeError(`minTokens must be a positive integer, got ${minTokens}`);
     this.minTokens = minTokens;
-    const n = questions.length;
 
-    // 1. Tokenise every question into one pool of token ids.
-    const vocabBuilder = new VocabularyBuilder();
-    const offsets = new Int32Array(n + 1);
-    let pool = new Int32Array(1024);
-    let used = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[i] = used;
-      const s = normalizeText(questions[i]!);
-      const cursor = new TokenCursor(s);
-      while (cursor.next()) {
-        const a = cursor.start;
-        const b = cursor.end;
-        if (b - a === 1 && s.charCodeAt(a) === BOUNDARY_CODE) continue;
-        const id = vocabBuilder.intern(s, a, b, cursor.hash);
-        if (used === pool.length) {
-          const bigger = new Int32Array(pool.length * 2);
-          bigger.set(pool);
-          pool = bigger;
-        }
-        pool[used++] = id;
-      }
-    }
-    offsets[n] = used;
-    const vocab = new Vocabulary(vocabBuilder.tokens);
-    this.vocab = vocab;
+    const tokenized = tokenizeQuestions(questions);
+    this.vocab = tokenized.vocab;
+    this.qLen = tokenized.qLen;
+    const sorted = sortSequences(tokenized);
+    const trie = buildTrie(tokenized, sorted);
+    tokenized.pool = new Int32Array(0); // build-time only
+    this.goto = new Goto(trie);
+    const links = linkFailures(trie, this.goto);
+    const packed = packFailures(links.fail);
+    this.failSet = packed.failSet;
+    this.failRank = packed.failRank;
+    this.failTo = packed.failTo;
+    this.hasOutput = links.hasOutput;
+    this.outputs = links.outputs;
 
-    const qLen = new Int32Array(n);
-    const order: number[] = [];
-    let empty = 0;
-    let maxLen = 0;
-    for (let i = 0; i < n; i++) {
-      const len = offsets[i + 1]! - offsets[i]!;
-      qLen[i] = len;
-      if (len === 0) empty++;
-      else order.push(i);
-      if (len > maxLen) maxLen = len;
-    }
-    this.qLen = qLen;
-
-    // 2. Sort the sequences (ties by index, so the first of equal sequences comes first).
-    order.sort((a, b) => {
-      let pa = offsets[a]!;
-      let pb = offsets[b]!;
-      const ea = offsets[a + 1]!;
-      const eb = offsets[b + 1]!;
-      while (pa < ea && pb < eb) {
-        const d = pool[pa]! - pool[pb]!;
-        if (d !== 0) return d;
-        pa++;
-        pb++;
-      }
-      return ea - pa - (eb - pb) || a - b;
-    });
-
-    // 3. Insert in sorted order: nodes come out in preorder, each node's first child is node + 1.
-    //    Dense per-node arrays here are build-time only.
-    const cap = used + 1;
-    const label = new Int32Array(cap);
-    const parent = new Int32Array(cap);
-    const kids = new Uint8Array(cap); // 0, 1 or 2 (= more than one)
-    const outQ = new Int32Array(cap).fill(-1);
-    const path = new Int32Array(maxLen + 1);
-    let extraP = new Int32Array(64);
-    let extraC = new Int32Array(64);
-    let extra = 0;
-    let nodes = 1;
-    let prev = -1;
-    let duplicates = 0;
     let short = 0;
     let indexedTokens = 0;
-    for (const q of order) {
-      const a = offsets[q]!;
-      const len = qLen[q]!;
-      let l = 0;
-      if (prev >= 0) {
-        const pa = offsets[prev]!;
-        const lim = Math.min(len, qLen[prev]!);
-        while (l < lim && pool[pa + l] === pool[a + l]) l++;
-        if (l === len && l === qLen[prev]) {
-          duplicates++;
-          continue;
-        }
-      }
-      let node = path[l]!;
-      for (let d = l; d < len; d++) {
-        const child = nodes++;
-        label[child] = pool[a + d]!;
-        parent[child] = node;
-        if (kids[node] === 0) {
-          if (child !== node + 1) throw new Error("QuestionIndex: internal error (trie is not in preorder)");
-          kids[node] = 1;
-        } else {
-          kids[node] = 2;
-          if (extra === extraP.length) {
-            const p2 = new Int32Array(extra * 2);
-            p2.set(extraP);
-            extraP = p2;
-            const c2 = new Int32Array(extra * 2);
-            c2.set(extraC);
-            extraC = c2;
-          }
-          extraP[extra] = node;
-          extraC[extra] = child;
-          extra++;
-        }
-        node = child;
-        path[d + 1] = child;
-      }
-      outQ[node] = q;
-      prev = q;
+    for (const q of trie.indexed) {
+      const len = this.qLen[q]!;
       if (len < minTokens) short++;
       indexedTokens += len;
     }
-    pool = new Int32Array(0);
-
-    // 4. Goto edges: first children implicit, the root's children in a direct array, the others hashed.
-    const words = bitWords(nodes);
-    const hasChild = new Uint32Array(words);
-    const moreChildren = new Uint32Array(words);
-    for (let v = 0; v < nodes; v++) {
-      if (kids[v]! >= 1) hasChild[v >>> 5]! |= 1 << (v & 31);
-      if (kids[v] === 2) moreChildren[v >>> 5]! |= 1 << (v & 31);
-    }
-    const compactLabel = vocab.size <= 0x10000 ? new Uint16Array(nodes) : new Int32Array(nodes);
-    for (let v = 0; v < nodes; v++) compactLabel[v] = label[v]!;
-    this.label = compactLabel;
-    this.hasChild = hasChild;
-    this.moreChildren = moreChildren;
-    const rootNext = new Int32Array(vocab.size);
-    if (nodes > 1) rootNext[label[1]!] = 1;
-    const edgeSize = tableSize(extra);
-    const edgeMask = edgeSize - 1;
-    const edgeParent = new Int32Array(edgeSize);
-    const edgeChild = new Int32Array(edgeSize);
-    for (let k = 0; k < extra; k++) {
-      const p = extraP[k]!;
-      const c = extraC[k]!;
-      if (p === 0) {
-        rootNext[label[c]!] = c;
-        continue;
-      }
-      let h = hashPair(p, label[c]!) & edgeMask;
-      while (edgeChild[h] !== 0) h = (h + 1) & edgeMask;
-      edgeParent[h] = p;
-      edgeChild[h] = c;
-    }
-    this.rootNext = rootNext;
-    this.edgeMask = edgeMask;
-    this.edgeParent = edgeParent;
-    this.edgeChild = edgeChild;
-
-    // 5. Breadth-first order (counting sort by depth; a parent precedes its children in preorder).
-    const depth = new Int32Array(nodes);
-    const perDepth = new Int32Array(maxLen + 2);
-    for (let v = 1; v < nodes; v++) {
-      const d = depth[parent[v]!]! + 1;
-      depth[v] = d;
-      perDepth[d + 1]!++;
-    }
-    for (let d = 1; d < perDepth.length; d++) perDepth[d]! += perDepth[d - 1]!;
-    const bfs = new Int32Array(nodes);
-    for (let v = 1; v < nodes; v++) bfs[perDepth[depth[v]!]!++] = v;
-
-    // 6. Failure links, then each node's longest output through the output links.
-    const fail = new Int32Array(nodes);
-    let nonRootFails = 0;
-    for (let k = 0; k < nodes - 1; k++) {
-      const v = bfs[k]!;
-      const p = parent[v]!;
-      if (p !== 0) {
-        const c = label[v]!;
-        let u = fail[p]!;
-        for (;;) {
-          const g = this.child(u, c);
-          if (g >= 0) {
-            fail[v] = g;
-            nonRootFails++;
-            break;
-          }
-          if (u === 0) break;
-          u = fail[u]!;
-        }
-      }
-      if (outQ[v]! < 0) outQ[v] = outQ[fail[v]!]!;
-    }
-
-    // 7. Pack the failure links: a bitset of non-root links, a rank per 32-bit word, the links themselves.
-    const failSet = new Uint32Array(words);
-    const failRank = new Int32Array(words);
-    const failTo = new Int32Array(nonRootFails);
-    let packed = 0;
-    for (let v = 0; v < nodes; v++) {
-      if ((v & 31) === 0) failRank[v >>> 5] = packed;
-      if (fail[v] !== 0) {
-        failSet[v >>> 5]! |= 1 << (v & 31);
-        failTo[packed++] = fail[v]!;
-      }
-    }
-    this.failSet = failSet;
-    this.failRank = failRank;
-    this.failTo = failTo;
-
-    // 8. Outputs.
-    const hasOutput = new Uint32Array(words);
-    let outputNodes = 0;
-    for (let v = 1; v < nodes; v++) if (outQ[v]! >= 0) outputNodes++;
-    const outSize = tableSize(outputNodes);
-    const outMask = outSize - 1;
-    const outNode = new Int32Array(outSize);
-    const outQuestion = new Int32Array(outSize);
-    for (let v = 1; v < nodes; v++) {
-      const q = outQ[v]!;
-      if (q < 0) continue;
-      hasOutput[v >>> 5]! |= 1 << (v & 31);
-      let h = hashOne(v) & outMask;
-      while (outNode[h] !== 0) h = (h + 1) & outMask;
-      outNode[h] = v;
-      outQuestion[h] = q;
-    }
-    this.hasOutput = hasOutput;
-    this.outMask = outMask;
-    this.outNode = outNode;
-    this.outQuestion = outQuestion;
-
-    this.duplicates = duplicates;
-    const indexBytes = [
-      compactLabel, rootNext, hasChild, moreChildren, hasOutput, failSet, failRank, failTo,
-      edgeParent, edgeChild, outNode, outQuestion, qLen,
-    ].reduce((sum, a) => sum + a.byteLength, 0);
-    const vocabularyBytes = vocab.bytes;
+    this.duplicates = trie.duplicates;
+    const indexBytes =
+      this.goto.bytes + this.failSet.byteLength + this.failRank.byteLength + this.failTo.byteLength +
+      this.hasOutput.byteLength + this.outputs.bytes + this.qLen.byteLength;
+    const vocabularyBytes = this.vocab.bytes;
     this.stats = {
-      questions: n,
-      indexed: order.length - duplicates,
-      duplicates,
-      empty,
+      questions: questions.length,
+      indexed: trie.indexed.length,
+      duplicates: trie.duplicates,
+      empty: sorted.empty,
       short,
       minTokens,
       tokens: indexedTokens,
-      vocabulary: vocab.size,
-      nodes,
-      extraEdges: extra,
-      outputNodes,
+      vocabulary: this.vocab.size,
+      nodes: trie.nodes,
+      extraEdges: trie.extra,
+      outputNodes: this.outputs.size,
       indexBytes,
       vocabularyBytes,
       bytes: indexBytes + vocabularyBytes,
       buildMs: performance.now() - t0,
     };
-  }
-
-  /** Goto edge: the child of `node` along token `tok`, or -1. */
-  private child(node: number, tok: number): number {
-    if (node === 0) return this.rootNext[tok]! || -1;
-    const w = node >>> 5;
-    const b = 1 << (node & 31);
-    if ((this.hasChild[w]! & b) === 0) return -1;
-    if (this.label[node + 1] === tok) return node + 1;
-    if ((this.moreChildren[w]! & b) === 0) return -1;
-    return this.extraChild(node, tok);
-  }
-
-  /** A second or later child of `node` along `tok`, from the edge table, or -1. */
-  private extraChild(node: number, tok: number): number {
-    const mask = this.edgeMask;
-    const edgeChild = this.edgeChild;
-    let h = hashPair(node, tok) & mask;
-    for (;;) {
-      const c = edgeChild[h]!;
-      if (c === 0) return -1;
-      if (this.edgeParent[h] === node && this.label[c] === tok) return c;
-      h = (h + 1) & mask;
-    }
-  }
-
-  /** The longest question ending at a node whose `hasOutput` bit is set. */
-  private output(node: number): number {
-    const mask = this.outMask;
-    let h = hashOne(node) & mask;
-    for (;;) {
-      if (this.outNode[h] === node) return this.outQuestion[h]!;
-      h = (h + 1) & mask;
-    }
   }
 
   /**
@@ -480,10 +225,11 @@ export class QuestionIndex {
   scan(input: string | readonly string[]): ScanResult {
     const text = normalizeText(typeof input === "string" ? input : requestText(input));
     const vocab = this.vocab;
-    const label = this.label;
-    const rootNext = this.rootNext;
-    const hasChild = this.hasChild;
-    const moreChildren = this.moreChildren;
+    const goto = this.goto;
+    const label = goto.label;
+    const rootNext = goto.rootNext;
+    const hasChild = goto.hasChild;
+    const moreChildren = goto.moreChildren;
     const hasOutput = this.hasOutput;
     const failSet = this.failSet;
     const failRank = this.failRank;
@@ -536,7 +282,7 @@ export class QuestionIndex {
             break;
           }
           if (moreChildren[w]! & b) {
-            const next = this.extraChild(state, tok);
+            const next = goto.extraChild(state, tok);
             if (next >= 0) {
               state = next;
               break;
@@ -544,12 +290,12 @@ export class QuestionIndex {
           }
         }
         const f = failSet[w]!;
-        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1))]! : 0;
+        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1)) - 1] ?? 0 : 0;
         steps++;
       }
       if (hasOutput[state >>> 5]! & (1 << (state & 31))) {
         steps++;
-        const q = this.output(state);
+        const q = this.outputs.get(state);
         const len = qLen[q]!;
         if (len >= minTokens) {
           bestQ = q;
@@ -571,6 +317,395 @@ export class QuestionIndex {
   /** Number of tokens in question `i` after normalisation (0 for a blank question). */
   questionTokens(i: number): number {
     return this.qLen[i] ?? 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Build phases. Each is its own function so the JIT optimises its loops; dense per-node arrays made
+// here are build-time only.
+
+interface Tokenized {
+  vocab: Vocabulary;
+  /** Token ids of all questions, back to back (dropped once the trie is built). */
+  pool: Int32Array;
+  /** Question i is pool[offsets[i] .. offsets[i + 1]). */
+  offsets: Int32Array;
+  qLen: Int32Array;
+}
+
+function tokenizeQuestions(questions: readonly string[]): Tokenized {
+  const n = questions.length;
+  const builder = new VocabularyBuilder();
+  const offsets = new Int32Array(n + 1);
+  let pool = new Int32Array(1024);
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = used;
+    const s = normalizeText(questions[i]!);
+    const cursor = new TokenCursor(s);
+    while (cursor.next()) {
+      const a = cursor.start;
+      const b = cursor.end;
+      if (b - a === 1 && s.charCodeAt(a) === BOUNDARY_CODE) continue;
+      const id = builder.intern(s, a, b, cursor.hash);
+      if (used === pool.length) {
+        const bigger = new Int32Array(pool.length * 2);
+        bigger.set(pool);
+        pool = bigger;
+      }
+      pool[used++] = id;
+    }
+  }
+  offsets[n] = used;
+  const qLen = new Int32Array(n);
+  for (let i = 0; i < n; i++) qLen[i] = offsets[i + 1]! - offsets[i]!;
+  return { vocab: new Vocabulary(builder.tokens), pool, offsets, qLen };
+}
+
+interface Sorted {
+  /** Non-empty questions, by token sequence, ties by index. */
+  order: Int32Array;
+  empty: number;
+  maxLen: number;
+}
+
+function sortSequences({ pool, offsets, qLen }: Tokenized): Sorted {
+  const order: number[] = [];
+  let empty = 0;
+  let maxLen = 0;
+  for (let i = 0; i < qLen.length; i++) {
+    const len = qLen[i]!;
+    if (len === 0) empty++;
+    else order.push(i);
+    if (len > maxLen) maxLen = len;
+  }
+  order.sort((a, b) => {
+    let pa = offsets[a]!;
+    let pb = offsets[b]!;
+    const ea = offsets[a + 1]!;
+    const eb = offsets[b + 1]!;
+    while (pa < ea && pb < eb) {
+      const d = pool[pa]! - pool[pb]!;
+      if (d !== 0) return d;
+      pa++;
+      pb++;
+    }
+    return ea - pa - (eb - pb) || a - b;
+  });
+  return { order: Int32Array.from(order), empty, maxLen };
+}
+
+interface Trie {
+  nodes: number;
+  vocabSize: number;
+  label: Uint16Array | Int32Array;
+  hasChild: Uint32Array;
+  moreChildren: Uint32Array;
+  /** Second and later children: (parent, child) pairs in creation order. */
+  extraP: Int32Array;
+  extraC: Int32Array;
+  extra: number;
+  /** Distinct questions (first index of each token sequence), with the node each ends at. */
+  indexed: Int32Array;
+  terminal: Int32Array;
+  duplicates: number;
+}
+
+function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, maxLen }: Sorted): Trie {
+  const cap = offsets[offsets.length - 1]! + 1; // every token a new node, plus the root
+  const label = vocab.size <= 0x10000 ? new Uint16Array(cap) : new Int32Array(cap);
+  const hasChild = new Uint32Array(bitWords(cap));
+  const moreChildren = new Uint32Array(bitWords(cap));
+  const indexed = new Int32Array(order.length);
+  const terminal = new Int32Array(order.length);
+  const path = new Int32Array(maxLen + 1);
+  let extraP = new Int32Array(64);
+  let extraC = new Int32Array(64);
+  let extra = 0;
+  let nodes = 1;
+  let prev = -1;
+  let count = 0;
+  let duplicates = 0;
+  for (let k = 0; k < order.length; k++) {
+    const q = order[k]!;
+    const a = offsets[q]!;
+    const len = qLen[q]!;
+    let l = 0;
+    if (prev >= 0) {
+      const pa = offsets[prev]!;
+      const lim = Math.min(len, qLen[prev]!);
+      while (l < lim && pool[pa + l] === pool[a + l]) l++;
+      if (l === len && l === qLen[prev]) {
+        duplicates++;
+        continue;
+      }
+    }
+    let node = path[l]!;
+    for (let d = l; d < len; d++) {
+      const child = nodes++;
+      label[child] = pool[a + d]!;
+      const w = node >>> 5;
+      const b = 1 << (node & 31);
+      if ((hasChild[w]! & b) === 0) {
+        if (child !== node + 1) throw new Error("QuestionIndex: internal error (trie is not in preorder)");
+        hasChild[w]! |= b;
+      } else {
+        moreChildren[w]! |= b;
+        if (extra === extraP.length) {
+          const p2 = new Int32Array(extra * 2);
+          p2.set(extraP);
+          extraP = p2;
+          const c2 = new Int32Array(extra * 2);
+          c2.set(extraC);
+          extraC = c2;
+        }
+        extraP[extra] = node;
+        extraC[extra] = child;
+        extra++;
+      }
+      node = child;
+      path[d + 1] = child;
+    }
+    indexed[count] = q;
+    terminal[count] = node;
+    count++;
+    prev = q;
+  }
+  return {
+    nodes,
+    vocabSize: vocab.size,
+    label: nodes < cap ? label.slice(0, nodes) : label,
+    hasChild: hasChild.slice(0, bitWords(nodes)),
+    moreChildren: moreChildren.slice(0, bitWords(nodes)),
+    extraP,
+    extraC,
+    extra,
+    indexed: indexed.slice(0, count),
+    terminal: terminal.slice(0, count),
+    duplicates,
+  };
+}
+
+/** The goto function: first children implicit (`node + 1`), the root's children by token, the rest hashed. */
+class Goto {
+  readonly label: Uint16Array | Int32Array;
+  readonly rootNext: Int32Array;
+  readonly hasChild: Uint32Array;
+  readonly moreChildren: Uint32Array;
+  private readonly edgeMask: number;
+  private readonly edgeParent: Int32Array;
+  /** Child node per slot, 0 = empty (the root is nobody's child). */
+  private readonly edgeChild: Int32Array;
+
+  constructor(trie: Trie) {
+    const { label, extraP, extraC, extra } = trie;
+    this.label = label;
+    this.hasChild = trie.hasChild;
+    this.moreChildren = trie.moreChildren;
+    const rootNext = new Int32Array(trie.vocabSize);
+    if (trie.nodes > 1) rootNext[label[1]!] = 1;
+    let rootExtra = 0;
+    for (let k = 0; k < extra; k++) if (extraP[k] === 0) rootExtra++;
+    const size = tableSize(extra - rootExtra);
+    const mask = size - 1;
+    const edgeParent = new Int32Array(size);
+    const edgeChild = new Int32Array(size);
+    for (let k = 0; k < extra; k++) {
+      const p = extraP[k]!;
+      const c = extraC[k]!;
+      if (p === 0) {
+        rootNext[label[c]!] = c;
+        continue;
+      }
+      let h = hashPair(p, label[c]!) & mask;
+      while (edgeChild[h] !== 0) h = (h + 1) & mask;
+      edgeParent[h] = p;
+      edgeChild[h] = c;
+    }
+    this.rootNext = rootNext;
+    this.edgeMask = mask;
+    this.edgeParent = edgeParent;
+    this.edgeChild = edgeChild;
+  }
+
+  /** The child of `node` along token `tok`, or -1. */
+  child(node: number, tok: number): number {
+    if (node === 0) return this.rootNext[tok]! || -1;
+    const w = node >>> 5;
+    const b = 1 << (node & 31);
+    if ((this.hasChild[w]! & b) === 0) return -1;
+    if (this.label[node + 1] === tok) return node + 1;
+    if ((this.moreChildren[w]! & b) === 0) return -1;
+    return this.extraChild(node, tok);
+  }
+
+  /** A second or later child of `node` (not the root) along `tok`, from the edge table, or -1. */
+  extraChild(node: number, tok: number): number {
+    const mask = this.edgeMask;
+    const edgeChild = this.edgeChild;
+    let h = hashPair(node, tok) & mask;
+    for (;;) {
+      const c = edgeChild[h]!;
+      if (c === 0) return -1;
+      if (this.edgeParent[h] === node && this.label[c] === tok) return c;
+      h = (h + 1) & mask;
+    }
+  }
+
+  get bytes(): number {
+    return (
+      this.label.byteLength + this.rootNext.byteLength + this.hasChild.byteLength + this.moreChildren.byteLength +
+      this.edgeParent.byteLength + this.edgeChild.byteLength
+    );
+  }
+}
+
+interface Links {
+  fail: Int32Array;
+  hasOutput: Uint32Array;
+  outputs: IntMap;
+}
+
+/**
+ * Failure links by breadth-first search (each child's link computed from its parent's), and each node's
+ * longest output: its own question if one ends there, else its failure link's output.
+ */
+function linkFailures(trie: Trie, goto: Goto): Links {
+  const { nodes, label, hasChild, moreChildren } = trie;
+  // Extra children grouped by parent, to enumerate a node's children.
+  const byParent = Array.from({ length: trie.extra }, (_, k) => k).sort((x, y) => trie.extraP[x]! - trie.extraP[y]! || x - y);
+  const sortedP = Int32Array.from(byParent, (k) => trie.extraP[k]!);
+  const sortedC = Int32Array.from(byParent, (k) => trie.extraC[k]!);
+
+  const hasOutput = new Uint32Array(bitWords(nodes));
+  const outputs = new IntMap(trie.terminal.length);
+  for (let k = 0; k < trie.terminal.length; k++) {
+    const v = trie.terminal[k]!;
+    hasOutput[v >>> 5]! |= 1 << (v & 31);
+    outputs.set(v, trie.indexed[k]!);
+  }
+
+  const fail = new Int32Array(nodes);
+  const queue = new Int32Array(nodes);
+  let head = 0;
+  let tail = 0;
+  const visit = (r: number, c: number) => {
+    if (r !== 0) {
+      const t = label[c]!;
+      let u = fail[r]!;
+      for (;;) {
+        const g = goto.child(u, t);
+        if (g >= 0) {
+          fail[c] = g;
+          break;
+        }
+        if (u === 0) break;
+        u = fail[u]!;
+      }
+      const f = fail[c]!;
+      if ((hasOutput[c >>> 5]! & (1 << (c & 31))) === 0 && f !== 0 && hasOutput[f >>> 5]! & (1 << (f & 31))) {
+        hasOutput[c >>> 5]! |= 1 << (c & 31);
+        outputs.set(c, outputs.get(f));
+      }
+    }
+    queue[tail++] = c;
+  };
+  if (nodes > 1) queue[tail++] = 0;
+  while (head < tail) {
+    const r = queue[head++]!;
+    const w = r >>> 5;
+    const b = 1 << (r & 31);
+    if ((hasChild[w]! & b) === 0) continue;
+    visit(r, r + 1);
+    if ((moreChildren[w]! & b) === 0) continue;
+    let lo = 0;
+    let hi = sortedP.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sortedP[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < sortedP.length && sortedP[k] === r; k++) visit(r, sortedC[k]!);
+  }
+  return { fail, hasOutput, outputs };
+}
+
+/** Failure links packed: a bitset of the nodes whose link is not the root, a rank per word, the links. */
+function packFailures(fail: Int32Array): { failSet: Uint32Array; failRank: Int32Array; failTo: Int32Array } {
+  const nodes = fail.length;
+  let nonRoot = 0;
+  for (let v = 0; v < nodes; v++) if (fail[v] !== 0) nonRoot++;
+  const words = bitWords(nodes);
+  const failSet = new Uint32Array(words);
+  const failRank = new Int32Array(words);
+  const failTo = new Int32Array(nonRoot);
+  let packed = 0;
+  for (let v = 0; v < nodes; v++) {
+    if ((v & 31) === 0) failRank[v >>> 5] = packed;
+    const f = fail[v]!;
+    if (f !== 0) {
+      failSet[v >>> 5]! |= 1 << (v & 31);
+      failTo[packed++] = f;
+    }
+  }
+  return { failSet, failRank, failTo };
+}
+
+/** Int -> int map over typed arrays (open addressing, linear probing); keys must be ≥ 1. */
+class IntMap {
+  size = 0;
+  private keys: Int32Array;
+  private values: Int32Array;
+  private mask: number;
+
+  constructor(expected: number) {
+    const size = tableSize(expected);
+    this.keys = new Int32Array(size);
+    this.values = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** The value for `key`, or -1. */
+  get(key: number): number {
+    const mask = this.mask;
+    let h = hashOne(key) & mask;
+    for (;;) {
+      const k = this.keys[h]!;
+      if (k === key) return this.values[h]!;
+      if (k === 0) return -1;
+      h = (h + 1) & mask;
+    }
+  }
+
+  set(key: number, value: number): void {
+    let h = hashOne(key) & this.mask;
+    for (;;) {
+      const k = this.keys[h]!;
+      if (k === key) {
+        this.values[h] = value;
+        return;
+      }
+      if (k === 0) break;
+      h = (h + 1) & this.mask;
+    }
+    this.keys[h] = key;
+    this.values[h] = value;
+    this.size++;
+    if (2 * this.size > this.keys.length) this.grow();
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const values = this.values;
+    this.keys = new Int32Array(keys.length * 2);
+    this.values = new Int32Array(keys.length * 2);
+    this.mask = this.keys.length - 1;
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i]!, values[i]!);
+  }
+
+  get bytes(): number {
+    return this.keys.byteLength + this.values.byteLength;
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readdirSync, statSync } from "node:fs";
+import { open, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { cachePath, readCache, rowsChecksum, tempPathFor, writeCache, type CachedSplit } from "../../src/dataset/cache.ts";
 import { DatasetError } from "../../src/dataset/types.ts";
@@ -54,7 +54,8 @@ describe("readCache / writeCache", () => {
     expect(await readCache(root, AIME)).toEqual({ kind: "corrupt", path, reason: "checksum mismatch" });
 
     const bytes = Buffer.from(good);
-    bytes[bytes.indexOf("Second")] ^= 0x80; // invalid UTF-8, still parsable JSON
+    const at = bytes.indexOf("Second");
+    bytes[at] = bytes[at]! ^ 0x80; // invalid UTF-8, still parsable JSON
     await writeFile(path, bytes);
     expect(await readCache(root, AIME)).toMatchObject({ kind: "corrupt", reason: "checksum mismatch" });
 
@@ -79,6 +80,22 @@ describe("readCache / writeCache", () => {
     expect(readdirSync(dirname(final))).toEqual(["train.json"]);
   });
 
+  test("replacement is by rename: a reader holding the old file keeps reading the complete old file", async () => {
+    const root = join(dir.path, "rename");
+    const path = await writeCache(root, AIME, data);
+    const before = await Bun.file(path).text();
+    const held = await open(path, "r");
+    try {
+      await writeCache(root, AIME, { ...data, rows: [rows[0]!], numRowsTotal: 1 });
+      // An in-place rewrite would have truncated the inode the reader holds.
+      expect((await held.readFile()).toString()).toBe(before);
+      expect((await held.stat()).ino).not.toBe(statSync(path).ino);
+    } finally {
+      await held.close();
+    }
+    expect(await readCache(root, AIME)).toMatchObject({ kind: "hit", entry: { numRowsTotal: 1 } });
+  });
+
   test("a concurrent reader only ever sees complete files", async () => {
     const root = join(dir.path, "concurrent");
     const big = Array.from({ length: 20_000 }, (_, i) => ({ id: i, problem: `problem ${i} `.repeat(10), answer: String(i) }));
@@ -90,6 +107,7 @@ describe("readCache / writeCache", () => {
         const r = await readCache(root, AIME);
         seen.push(r.kind);
         if (r.kind === "hit") expect(r.entry.rows.length).toBe(20_000 - r.entry.numRowsTotal);
+        await Bun.sleep(0); // a miss can resolve in microtasks only; let the writer's I/O run
       }
     })();
     for (const v of versions) await writeCache(root, AIME, v);
