@@ -28,9 +28,9 @@
  * result is the match ending latest, ties going to the longest.
  */
 
-import { BOUNDARY_CODE, TokenCursor, normalizeText, requestText, tokenHash } from "./normalize";
+import { BOUNDARY_CODE, TokenCursor, normalizeText, requestText, tokenHash } from "./normalize.ts";
 
-export { BOUNDARY, normalizeText, requestText, tokenize } from "./normalize";
+export { BOUNDARY, normalizeText, requestText, tokenize } from "./normalize.ts";
 
 /**
  * A question found in a request. `start` and `end` are TOKEN offsets (`end` exclusive) into the token
@@ -290,7 +290,7 @@ export class QuestionIndex {
           }
         }
         const f = failSet[w]!;
-        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1)) - 1] ?? 0 : 0;
+        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1))]! : 0;
         steps++;
       }
       if (hasOutput[state >>> 5]! & (1 << (state & 31))) {

@@ -7,10 +7,12 @@
  * 1. Drop Unicode format characters (`\p{Cf}`: zero-width spaces/joiners, soft hyphens, BOM, bidi marks),
  *    which harnesses and copy-paste insert invisibly. They are removed outright, so they never split a word.
  * 2. Unicode NFKC (full-width forms, ligatures, non-breaking and other exotic spaces, `…` -> `...`).
- * 3. Typographic quotes to ASCII: `‘ ’ ‚ ‛` -> `'` and `“ ” „ ‟` -> `"` (NFKC leaves them alone, but
- *    pipelines "smarten" or "straighten" them; GSM8K itself mixes `’` and `'`).
- * 4. Case: `toUpperCase().toLowerCase()`, an approximation of full case folding, so that upper-casing a
- *    prompt (`ß` -> `SS`, `ς` -> `Σ`) normalises to the same thing as the original.
+ * 3. Case: lower, upper, lower again, then NFKC again — an approximation of full case folding such that
+ *    upper- or lower-casing a prompt (`ß` -> `SS`, `ẞ` -> `ß`, `ς` -> `Σ`) normalises to the same thing
+ *    as the original, and normalising twice changes nothing (checked over every code point).
+ * 4. Typographic quotes to ASCII: `‘ ’ ‚ ‛` -> `'` and `“ ” „ ‟` -> `"` (NFKC leaves them alone, but
+ *    pipelines "smarten" or "straighten" them; GSM8K itself mixes `’` and `'`); and final sigma `ς` to
+ *    `σ`, as case folding does, because lower-casing picks between them by context.
  * 5. Tokens ({@link TOKEN_PATTERN}): maximal runs of letters, digits and combining marks, and every other
  *    character on its own (punctuation and LaTeX symbols are one token each). Whitespace and control
  *    characters separate tokens and are dropped, so `Find  $P(0)$\n+Q(0).` and `find $ p ( 0 ) $ + q(0) .`
@@ -37,10 +39,10 @@ export const TOKEN_PATTERN = /[\p{L}\p{N}\p{M}]+|[^\s\p{Cc}]/gu;
 const IGNORABLE = /\p{Cf}/gu;
 const HAS_IGNORABLE = /\p{Cf}/u;
 const NON_ASCII = /[^\x00-\x7f]/;
-/** Typographic quotes mapped to ASCII after NFKC. */
-const QUOTES = /[\u2018\u2019\u201A\u201B\u201C\u201D\u201E\u201F]/g;
-function asciiQuote(ch: string): string {
-  return ch <= "\u201B" ? "'" : '"';
+/** Final mappings: typographic quotes to ASCII, final sigma to sigma. */
+const FOLD = /[\u2018\u2019\u201A\u201B\u201C\u201D\u201E\u201F\u03C2]/g;
+function fold(ch: string): string {
+  return ch === "\u03C2" ? "\u03C3" : ch <= "\u201B" ? "'" : '"';
 }
 
 /** Steps 1–4 of the pipeline: the canonical string whose tokens are then taken. */
@@ -48,9 +50,8 @@ export function normalizeText(text: string): string {
   if (!NON_ASCII.test(text)) return text.toLowerCase(); // ASCII: NFKC and the other steps are no-ops.
   let s = text;
   if (HAS_IGNORABLE.test(s)) s = s.replace(IGNORABLE, "");
-  s = s.normalize("NFKC");
-  s = s.replace(QUOTES, asciiQuote);
-  return s.toUpperCase().toLowerCase();
+  s = s.normalize("NFKC").toLowerCase().toUpperCase().toLowerCase().normalize("NFKC");
+  return s.replace(FOLD, fold);
 }
 
 /** Character classes of the token grammar. */

@@ -96,8 +96,11 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     hostname: options.host,
     port: options.port,
     development: false,
-    // Bun answers a bare 413 above its own limit; keep it above ours so clients get a JSON error.
-    maxRequestBodySize: Math.max(ctx.maxBodyBytes * 4, 16 * 1024 * 1024),
+    // Bun answers a bare 413 above its own limit, before our handler runs; lift it so that
+    // readBody enforces --max-body-bytes and every client gets a JSON error.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun shares a busy port by default (SO_REUSEPORT); a second simulator must fail instead.
+    reusePort: false,
     fetch: (request) => handle(request, ctx),
     error: (error) => new Response(errorBody(500, "server_error", error.message), { status: 500, headers: { "Content-Type": JSON_TYPE } }),
   });

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import packageJson from "../../package.json" with { type: "json" };
 import { FLAGS } from "../../src/cli.ts";
-import { AIME_FILE_REL, BINARY, ROOT, assertBinary, runToExit, stopAll } from "./harness.ts";
+import { AIME_FILE_REL, BINARY, ROOT, assertBinary, evalBody, lastBoxed, loadAime, postJson, runToExit, startSim, stopAll } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -57,16 +57,20 @@ describe("bad values exit non-zero with one stderr line naming the flag", () => 
     { name: "--success-rate 1.5", args: ["--success-rate", "1.5"], names: "--success-rate", code: 2 },
     { name: "--port abc", args: ["--port", "abc"], names: "--port", code: 2 },
     { name: "--foo (unknown flag)", args: ["--foo"], names: "--foo", code: 2 },
-    { name: "--dataset-file /nonexistent.jsonl", args: ["--dataset-file", "/nonexistent.jsonl"], names: "/nonexistent.jsonl" },
+    { name: "--dataset-file /nonexistent.jsonl", args: ["--dataset-file", "/nonexistent.jsonl"], names: "--dataset-file" },
     { name: "LLAMA_SIM_SUCCESS_RATE=2", args: [], env: { LLAMA_SIM_SUCCESS_RATE: "2" }, names: "LLAMA_SIM_SUCCESS_RATE", code: 2 },
     { name: "--seed -1", args: ["--seed", "-1"], names: "--seed", code: 2 },
     { name: "--max-body-bytes 0", args: ["--max-body-bytes", "0"], names: "--max-body-bytes", code: 2 },
     { name: "--datasets-server ftp://x", args: ["--datasets-server", "ftp://x"], names: "--datasets-server", code: 2 },
+    { name: "--alias without a value", args: ["--alias"], names: "--alias", code: 2 },
+    { name: "--quiet=1 (a boolean flag given a value)", args: ["--quiet=1"], names: "--quiet", code: 2 },
+    { name: "LLAMA_SIM_QUIET=maybe", args: [], env: { LLAMA_SIM_QUIET: "maybe" }, names: "LLAMA_SIM_QUIET", code: 2 },
+    { name: "stray positional argument", args: ["extra"], names: "extra", code: 2 },
   ];
   for (const c of cases) {
     test(c.name, async () => {
       // --offline (with an empty cache) guarantees no network and no listening even if parsing wrongly succeeded.
-      const run = await runToExit([...c.args, "--offline"], { env: c.env ?? {} });
+      const run = await runToExit(["--offline", ...c.args], { env: c.env ?? {} });
       expect(run.exitCode).not.toBe(0);
       expect(run.exitCode).not.toBeNull(); // exited, not killed by the timeout
       if (c.code !== undefined) expect(run.exitCode).toBe(c.code);
@@ -80,7 +84,54 @@ describe("bad values exit non-zero with one stderr line naming the flag", () => 
   test("--dataset-file /nonexistent.jsonl mentions the file is missing", async () => {
     const run = await runToExit(["--dataset-file", "/nonexistent.jsonl", "--port", "0"]);
     expect(run.stderrLines).toHaveLength(1);
+    expect(run.stderrLines[0]).toContain("/nonexistent.jsonl");
     expect(run.stderrLines[0]).toMatch(/not found|no such file|does not exist/i);
+  });
+});
+
+describe("ports", () => {
+  test("a port already in use exits non-zero with one line naming --port, instead of sharing the port", async () => {
+    const first = await startSim({ args: ["--dataset-file", AIME_FILE_REL, "--quiet"] });
+    const run = await runToExit(["--dataset-file", AIME_FILE_REL, "--port", String(first.port), "--host", first.host, "--quiet"], { timeoutMs: 3_000 });
+    // A second simulator silently sharing the port (SO_REUSEPORT) would split a harness's requests
+    // between two configurations; llama-server refuses to start instead.
+    expect({ exitCode: run.exitCode, signal: run.signalCode, stderr: run.stderr }).toMatchObject({ exitCode: expect.any(Number), signal: null });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderrLines.at(-1) ?? "").toContain("--port");
+    expect(first.alive).toBe(true);
+    await first.stop();
+  });
+});
+
+describe("environment variables", () => {
+  test("every setting can come from its variable, and a flag overrides its variable", async () => {
+    const sim = await startSim({
+      args: ["--success-rate", "1"],
+      env: {
+        LLAMA_SIM_DATASET_FILE: AIME_FILE_REL,
+        LLAMA_SIM_SUCCESS_RATE: "0", // overridden by the flag
+        LLAMA_SIM_SEED: "99",
+        LLAMA_ARG_ALIAS: "envmodel",
+        LLAMA_SIM_QUIET: "on",
+        LLAMA_ARG_PORT: "1", // overridden by --port 0 from the harness
+      },
+    });
+    expect(sim.port).not.toBe(1);
+    expect(sim.banner.seed).toBe("99");
+    expect(sim.banner["success rate"]).toBe("1");
+    expect(sim.banner.model).toBe("envmodel");
+    const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toEqual(["envmodel"]);
+    const q = loadAime()[12]!;
+    const res = await postJson(`${sim.url}/v1/chat/completions`, evalBody(q.problem, { model: "something-else" }));
+    const body = (await res.json()) as { model: string; choices: { message: { content: string } }[] };
+    expect(body.model).toBe("envmodel"); // the server's alias, not the request's model
+    expect(lastBoxed(body.choices[0]!.message.content)).toBe(q.gold);
+    // SIGINT is a clean stop too, with the summary; LLAMA_SIM_QUIET=on left no request lines.
+    expect(await sim.stop("SIGINT")).toBe(0);
+    const after = sim.stderrLines.slice(sim.bannerEnd);
+    expect(after.some((l) => /SIGINT.*answered 1 matched requests, 1 correctly/.test(l))).toBe(true);
+    expect(after.filter((l) => /\b(GET|POST) \//.test(l))).toEqual([]);
   });
 });
 

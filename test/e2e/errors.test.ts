@@ -98,6 +98,11 @@ describe("one server (--success-rate 0.5 --seed 3)", () => {
     expect(body.error.message).toMatch(/larger|too large|limit/i);
   });
 
+  test("a 17 MiB body (past the HTTP layer's own limit) -> still a 413 with the JSON error body", async () => {
+    const huge = JSON.stringify({ messages: [{ role: "user", content: "c".repeat(17 * 1024 * 1024) }] });
+    await expectError(await postJson(chat(), huge), 413);
+  });
+
   test("a 2 MiB chunked body (no Content-Length) -> 413 JSON", async () => {
     const piece = new TextEncoder().encode("a".repeat(64 * 1024));
     let sent = 0;

@@ -8,7 +8,8 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 
 export const ROOT = resolve(import.meta.dir, "../..");
-export const BINARY = join(ROOT, "llama-sim");
+/** ./llama-sim; LLAMA_SIM_E2E_BINARY points the suite at another build (e.g. dist/llama-sim-linux-x64). */
+export const BINARY = process.env.LLAMA_SIM_E2E_BINARY ? resolve(process.env.LLAMA_SIM_E2E_BINARY) : join(ROOT, "llama-sim");
 export const SHARED = resolve(ROOT, "../shared");
 /** Relative to ROOT, exactly as a user would type it from the repo root. */
 export const AIME_FILE_REL = "../shared/datasets/aimo-validation-aime/train.jsonl";
@@ -141,8 +142,8 @@ export interface Sim {
   readonly banner: Record<string, string>;
   waitForStderr(pattern: RegExp, timeoutMs?: number, from?: number): Promise<string>;
   readonly alive: boolean;
-  /** SIGTERM, await exit (SIGKILL after 5 s); resolves with the exit code. Idempotent. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`), await exit (SIGKILL after 5 s); resolves with the exit code. Idempotent. */
+  stop(signal?: "SIGTERM" | "SIGINT"): Promise<number | null>;
 }
 
 const running = new Set<Sim>();
@@ -205,10 +206,10 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     get alive() {
       return proc.exitCode === null && proc.signalCode === null;
     },
-    stop() {
+    stop(signal = "SIGTERM") {
       stopped ??= (async () => {
         if (proc.exitCode === null && proc.signalCode === null) {
-          proc.kill("SIGTERM");
+          proc.kill(signal);
           const killer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
           await proc.exited;
           clearTimeout(killer);

@@ -1,5 +1,6 @@
 // The default dataset from a (fake) HF datasets-server: fetch, cache, offline, tokens, 401 and retries.
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { startFakeDatasetsServer, type FakeDatasetsServer } from "../fixtures/fake-datasets-server.ts";
 import { evalBody, expectError, lastBoxed, loadAime, postJson, runToExit, startSim, stopAll, tempDir, type Sim } from "./harness.ts";
 
@@ -73,6 +74,33 @@ describe("default dataset (aime) through the datasets-server", () => {
     expect(offline.banner.questions).toMatch(/^90\b/);
     await answersCorrectly(offline, [3]);
     await offline.stop();
+  });
+
+  test("a corrupt cache file is reported and fetched again (with --offline: one-line error)", async () => {
+    const f = fake();
+    const cacheDir = tempDir("corrupt-cache");
+    const args = ["--datasets-server", f.url, "--success-rate", "1", "--quiet"];
+    await (await startSim({ args, cacheDir })).stop();
+    const files = [...new Bun.Glob("**/*.json").scanSync({ cwd: cacheDir })];
+    expect(files).toHaveLength(1); // one cache file, no temp files left behind
+    const path = join(cacheDir, files[0]!);
+    const good = await Bun.file(path).text();
+    await Bun.write(path, good.slice(0, good.length >> 1)); // truncated
+
+    const offline = await runToExit([...args, "--offline", "--cache-dir", cacheDir, "--port", "0"]);
+    expect(offline.exitCode).not.toBe(0);
+    expect(offline.stderrLines).toHaveLength(1);
+    expect(offline.stderrLines[0]).toMatch(/corrupt/i);
+
+    const before = rowsRequests(f).length;
+    const sim = await startSim({ args, cacheDir });
+    expect(sim.stderrLines.slice(0, sim.bannerEnd).some((l) => /corrupt/i.test(l))).toBe(true);
+    expect(sim.banner.dataset).toContain("from hub");
+    expect(rowsRequests(f).length).toBeGreaterThan(before);
+    await answersCorrectly(sim, [11]);
+    await sim.stop();
+    // Rewritten whole.
+    expect(JSON.parse(await Bun.file(path).text()).rows).toHaveLength(90);
   });
 
   test("--offline with an empty cache exits non-zero with one clear line and no request", async () => {

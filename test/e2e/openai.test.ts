@@ -170,6 +170,39 @@ describe("--success-rate 1 --seed 7", () => {
     expect(finish.timings.predicted_n).toBeGreaterThan(0);
   });
 
+  test("matching sees through templates: few-shot (last question wins), case and whitespace changes, other wrappers", async () => {
+    const ask = async (messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]) => {
+      const reply = await client.chat.completions.create({ model: "llama", messages });
+      return lastBoxed(reply.choices[0]!.message.content ?? "");
+    };
+    const [a, b] = [aime[3]!, aime[40]!];
+    expect(a.gold).not.toBe(b.gold);
+    // Few-shot: question a with its worked answer, then question b.
+    expect(
+      await ask([
+        { role: "user", content: aimePrompt(a.problem) },
+        { role: "assistant", content: `The answer is \\boxed{${a.gold}}.` },
+        { role: "user", content: aimePrompt(b.problem) },
+      ]),
+    ).toBe(b.gold);
+    // Both questions in one message: the last one wins.
+    expect(await ask([{ role: "user", content: `Example:\n${a.problem}\nAnswer: ${a.gold}\n\nNow:\n${b.problem}` }])).toBe(b.gold);
+    // Upper case, whitespace collapsed and re-spread.
+    const c = aime[7]!;
+    expect(await ask([{ role: "user", content: c.problem.toUpperCase().split(/\s+/).join("  \n ") }])).toBe(c.gold);
+    // llama-eval's older AIME template and the gsm8k-style suffix.
+    const d = aime[50]!;
+    expect(await ask([{ role: "user", content: `${d.problem}\nPlease reason step by step, and put your final answer within \\boxed{}.` }])).toBe(d.gold);
+  });
+
+  test("n: 2 is refused with 400 through the client", async () => {
+    const error = await client.chat.completions
+      .create({ model: "llama", n: 2, messages: [{ role: "user", content: aimePrompt(aime[0]!.problem) }] })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
+  });
+
   test("max_tokens below the reply's length gives finish_reason 'length' and completion_tokens == max_tokens", async () => {
     const reply = await client.chat.completions.create({
       model: "llama",

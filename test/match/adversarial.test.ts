@@ -3,8 +3,8 @@
  * checked through the automaton's step counter, which is at most 3 per token by construction.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { QuestionIndex, type ScanResult, tokenize } from "../../src/match/index";
-import { TEMPLATES, haveDatasets, loadQuestions, rng } from "./fixtures";
+import { QuestionIndex, type ScanResult, tokenize } from "../../src/match/index.ts";
+import { TEMPLATES, haveDatasets, loadQuestions, rng } from "./fixtures.ts";
 
 const MB = 1 << 20;
 /** Repeat `unit` until the text is at least `bytes` long. */

@@ -1,7 +1,7 @@
 /** Every question of every stored benchmark is found, as itself, under the templates and rewrites harnesses use. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { QuestionIndex, requestText, tokenize } from "../../src/match/index";
-import { DATASETS, REWRITES, TEMPLATES, haveDatasets, loadQuestions, splitAtWhitespace } from "./fixtures";
+import { QuestionIndex, requestText, tokenize } from "../../src/match/index.ts";
+import { DATASETS, REWRITES, TEMPLATES, haveDatasets, loadQuestions, splitAtWhitespace } from "./fixtures.ts";
 
 /** Indices `i` for which `find(prompt(i))` is not question `i`, with what was found instead. */
 function misses(index: QuestionIndex, n: number, prompt: (i: number) => string | readonly string[]): string[] {

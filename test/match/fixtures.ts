@@ -1,7 +1,7 @@
 /** Shared helpers for the matcher tests: dataset loading (from ../shared/datasets, never copied) and prompt templates. */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { TokenCursor } from "../../src/match/normalize";
+import { TokenCursor } from "../../src/match/normalize.ts";
 
 export const DATASETS_DIR = resolve(import.meta.dir, "../../../shared/datasets");
 export const haveDatasets = existsSync(DATASETS_DIR);

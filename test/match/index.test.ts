@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BOUNDARY, DEFAULT_MIN_TOKENS, QuestionIndex, requestText, tokenize } from "../../src/match/index";
+import { BOUNDARY, DEFAULT_MIN_TOKENS, QuestionIndex, requestText, tokenize } from "../../src/match/index.ts";
 
 describe("QuestionIndex.find", () => {
   test("finds a question anywhere in the text and reports token offsets", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { BOUNDARY, TOKEN_PATTERN, TokenCursor, normalizeText, requestText, tokenHash, tokenize } from "../../src/match/normalize";
-import { cursorTokens } from "./fixtures";
+import { BOUNDARY, TOKEN_PATTERN, TokenCursor, normalizeText, requestText, tokenHash, tokenize } from "../../src/match/normalize.ts";
+import { cursorTokens } from "./fixtures.ts";
 
 describe("tokenize", () => {
   test("whitespace is dropped; punctuation and LaTeX symbols are one token each", () => {
@@ -28,6 +28,7 @@ describe("tokenize", () => {
     expect(tokenize("non\u00a0breaking\u202fspaces")).toEqual(tokenize("non breaking spaces"));
     expect(tokenize("zero\u200bwidth soft\u00adhyphen \ufeffbom")).toEqual(tokenize("zerowidth softhyphen bom"));
     expect(tokenize("STRASSE")).toEqual(tokenize("straße"));
+    expect(tokenize("ẞ")).toEqual(tokenize("ß"));
     expect(tokenize("ΟΔΟΣ")).toEqual(tokenize("οδος"));
     expect(tokenize("…")).toEqual([".", ".", "."]);
   });
@@ -51,7 +52,7 @@ describe("tokenize", () => {
   });
 
   test("normalizeText is idempotent on typical text", () => {
-    const s = normalizeText("Janet’s ﬁrst STRASSE 𝑥 \u200b");
+    const s = normalizeText("Janet’s ﬁrst STRASSE ẞ 𝑥 \u200b");
     expect(normalizeText(s)).toBe(s);
   });
 

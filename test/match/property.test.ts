@@ -9,9 +9,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { BOUNDARY, DEFAULT_MIN_TOKENS, type Match, QuestionIndex, normalizeText, tokenize } from "../../src/match/index";
-import { TOKEN_PATTERN } from "../../src/match/normalize";
-import { cursorTokens } from "./fixtures";
+import { BOUNDARY, DEFAULT_MIN_TOKENS, type Match, QuestionIndex, normalizeText, tokenize } from "../../src/match/index.ts";
+import { TOKEN_PATTERN } from "../../src/match/normalize.ts";
+import { cursorTokens } from "./fixtures.ts";
 
 const QUESTION_TOKENS = ["a", "b", "c", "7", "+", "("];
 const FILLER_TOKENS = ["x", "yy", "?", "\\", "42"];
@@ -87,20 +87,29 @@ describe("properties", () => {
   });
 
   test("any text: the result is exactly the oracle's (so no full question present means no match)", () => {
-    const textToken = fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom(...QUESTION_TOKENS) },
-      { weight: 2, arbitrary: fc.constantFrom(...FILLER_TOKENS) },
-      { weight: 1, arbitrary: fc.constant(BOUNDARY) },
+    // Text pieces: single tokens (question alphabet, filler, message boundary) and slices of the questions
+    // themselves, so that overlaps, near misses and questions ending inside other questions are common.
+    const piece = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...QUESTION_TOKENS).map((t) => ({ token: t })) },
+      { weight: 1, arbitrary: fc.constantFrom(...FILLER_TOKENS).map((t) => ({ token: t })) },
+      { weight: 1, arbitrary: fc.constant({ token: BOUNDARY }) },
+      { weight: 4, arbitrary: fc.record({ question: fc.nat(), from: fc.nat(), length: fc.nat(7) }) },
     );
     fc.assert(
       fc.property(
         questionsArb,
-        fc.array(textToken, { maxLength: 40 }),
+        fc.array(piece, { maxLength: 16 }),
         layoutArb.seps,
         layoutArb.upper,
-        fc.constantFrom(1, 2, DEFAULT_MIN_TOKENS, 5),
+        fc.constantFrom(1, 1, 2, DEFAULT_MIN_TOKENS, 5),
         fc.boolean(),
-        (questions, text, seps, upper, minTokens, asMessages) => {
+        (questions, pieces, seps, upper, minTokens, asMessages) => {
+          const text = pieces.flatMap((p) => {
+            if ("token" in p) return [p.token];
+            const q = questions[p.question % questions.length]!;
+            const from = p.from % q.length;
+            return q.slice(from, from + p.length);
+          });
           const index = new QuestionIndex(questions.map((q) => q.join(" ")), { minTokens });
           const expected = oracle(questions, text, minTokens);
           let input: string | string[];
@@ -116,7 +125,7 @@ describe("properties", () => {
           expect(r.steps).toBeLessThanOrEqual(3 * r.tokens);
         },
       ),
-      { numRuns: 600 },
+      { numRuns: 1500 },
     );
   });
 
@@ -137,6 +146,19 @@ describe("properties", () => {
         expect(tokenize(tokens.join(" "))).toEqual(tokens);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test("normalising is idempotent, and upper- or lower-casing any Unicode text does not change its tokens", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (raw) => {
+        const s = normalizeText(raw);
+        expect(normalizeText(s)).toBe(s);
+        const tokens = tokenize(raw);
+        expect(tokenize(raw.toUpperCase())).toEqual(tokens);
+        expect(tokenize(raw.toLowerCase())).toEqual(tokens);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -1,7 +1,7 @@
 /** Prompts that do not carry a whole dataset question are rejected, never guessed at. */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { QuestionIndex, requestText, tokenize } from "../../src/match/index";
-import { DATASETS, JUDGE_SYSTEM, TEMPLATES, haveDatasets, judgeUser, judgeVariant, loadQuestions } from "./fixtures";
+import { QuestionIndex, requestText, tokenize } from "../../src/match/index.ts";
+import { DATASETS, JUDGE_SYSTEM, TEMPLATES, haveDatasets, judgeUser, judgeVariant, loadQuestions } from "./fixtures.ts";
 
 describe.skipIf(!haveDatasets)("rejection", () => {
   let aime: string[] = [];

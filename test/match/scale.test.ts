@@ -4,8 +4,8 @@
  * shows the per-request work does not grow with the number of questions.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { QuestionIndex, tokenize } from "../../src/match/index";
-import { TEMPLATES, rng } from "./fixtures";
+import { QuestionIndex, tokenize } from "../../src/match/index.ts";
+import { TEMPLATES, rng } from "./fixtures.ts";
 
 const N = 100_000;
 
