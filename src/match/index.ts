@@ -223,7 +223,9 @@ export class QuestionIndex {
 
   /** {@link find} plus the token and step counts of the scan. */
   scan(input: string | readonly string[]): ScanResult {
-    const text = normalizeText(typeof input === "string" ? input : requestText(input));
+    // Normalise each message on its own: the boundary is non-ASCII and would force every ASCII
+    // message through the slow Unicode path.
+    const text = typeof input === "string" ? normalizeText(input) : requestText(input.map(normalizeText));
     const vocab = this.vocab;
     const goto = this.goto;
     const label = goto.label;
