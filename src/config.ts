@@ -69,7 +69,8 @@ export function parseSeed(text: string, flag: string): number {
 
 export function parseRate(text: string, flag: string): number {
   const value = Number(text.trim());
-  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+  // Decimal notation only: Number() would also take "0x1" or "0b1".
+  if (!/^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) || value < 0 || value > 1) {
     throw new ConfigError(`${flag} must be a number from 0 to 1 (got "${text}")`);
   }
   return value;

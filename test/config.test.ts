@@ -50,7 +50,7 @@ describe("parseRate", () => {
     expect(parseRate(text, "--success-rate")).toBe(value);
   });
 
-  test.each(["1.5", "-0.1", "abc", "", "  ", "NaN", "Infinity", "0.5x", "1.0000001"])("rejects %p naming the flag", (text) => {
+  test.each(["1.5", "-0.1", "abc", "", "  ", "NaN", "Infinity", "0.5x", "1.0000001", "0x1", "0b1", "0o1"])("rejects %p naming the flag", (text) => {
     const e = configError(() => parseRate(text, "--success-rate"));
     expect(e.message).toContain("--success-rate");
     expect(e.message).toContain(JSON.stringify(text));

@@ -1,5 +1,8 @@
 import { tooLarge } from "./errors.ts";
 
+// Invalid UTF-8 becomes U+FFFD, which then simply fails to match or to parse.
+const UTF8 = new TextDecoder();
+
 /**
  * Reads the body as UTF-8 text, refusing more than `limit` bytes. A declared Content-Length
  * is checked before reading; a chunked body is counted as it arrives and abandoned at the limit.
@@ -9,7 +12,10 @@ export async function readBody(request: Request, limit: number): Promise<string>
   if (length !== null) {
     if (Number(length) > limit) throw tooLarge(limit);
     // A declared, bounded length: Bun's own buffered read is twice as fast as a stream reader.
-    return request.text();
+    // The size is checked again because only Bun's HTTP parser holds a body to its header.
+    const bytes = await request.arrayBuffer();
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return UTF8.decode(bytes);
   }
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];
@@ -25,6 +31,5 @@ export async function readBody(request: Request, limit: number): Promise<string>
     }
     chunks.push(value);
   }
-  // Invalid UTF-8 becomes U+FFFD, which then simply fails to match or to parse.
-  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  return UTF8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
 }
