@@ -7,6 +7,7 @@ import {
   parseByteCount,
   parsePort,
   parseRate,
+  parseSeconds,
   parseSeed,
   parseUrl,
   type Config,
@@ -41,6 +42,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "offline", type: "boolean", env: "LLAMA_SIM_OFFLINE", help: "never touch the network: cache or --dataset-file only (HF_HUB_OFFLINE=1 also works)" },
   { name: "alias", short: "a", type: "string", env: "LLAMA_ARG_ALIAS", value: "NAME", default: DEFAULTS.alias, help: "model id reported by /v1/models and in every reply" },
   { name: "max-body-bytes", type: "string", env: "LLAMA_SIM_MAX_BODY_BYTES", value: "N", default: "1MiB", help: "largest accepted request body (bytes, or with KiB/MiB); larger gets 413" },
+  { name: "timeout", type: "string", env: "LLAMA_ARG_TIMEOUT", value: "SECONDS", default: String(DEFAULTS.timeoutSeconds), help: "close connections idle this long, as llama-server's -to (Bun caps it at 255)" },
+  { name: "read-timeout", type: "string", env: "LLAMA_SIM_READ_TIMEOUT", value: "SECONDS", default: String(DEFAULTS.readTimeoutSeconds), help: "time allowed to receive a request body; a slower client gets 408" },
   { name: "quiet", short: "q", type: "boolean", env: "LLAMA_SIM_QUIET", help: "no per-request log lines on stderr" },
   { name: "help", short: "h", type: "boolean", help: "show this help and exit" },
   { name: "version", type: "boolean", help: "show version, git commit and Bun version and exit" },
@@ -118,6 +121,8 @@ function resolveConfig(values: Values, env: Env): Config {
   const seed = pick(values, env, "seed");
   const server = pick(values, env, "datasets-server");
   const maxBody = pick(values, env, "max-body-bytes");
+  const timeout = pick(values, env, "timeout");
+  const readTimeout = pick(values, env, "read-timeout");
   const file = nonEmpty(pick(values, env, "dataset-file"));
   const hubOffline = env.HF_HUB_OFFLINE !== undefined && env.HF_HUB_OFFLINE !== "" && parseBoolEnv(env.HF_HUB_OFFLINE, "HF_HUB_OFFLINE");
   const token = env.HF_TOKEN?.trim();
@@ -144,6 +149,8 @@ function resolveConfig(values: Values, env: Env): Config {
     alias: nonEmpty(pick(values, env, "alias")) ?? DEFAULTS.alias,
     maxBodyBytes: maxBody ? parseByteCount(maxBody.text, maxBody.from) : DEFAULTS.maxBodyBytes,
     quiet: pickBool(values, env, "quiet"),
+    timeoutSeconds: timeout ? parseSeconds(timeout.text, timeout.from) : DEFAULTS.timeoutSeconds,
+    readTimeoutSeconds: readTimeout ? parseSeconds(readTimeout.text, readTimeout.from) : DEFAULTS.readTimeoutSeconds,
   };
 }
 

@@ -29,6 +29,10 @@ export interface Config {
   readonly alias: string;
   readonly maxBodyBytes: number;
   readonly quiet: boolean;
+  /** Seconds a connection may sit idle (llama-server's read/write timeout). */
+  readonly timeoutSeconds: number;
+  /** Seconds allowed to receive a request body once its headers are in. */
+  readonly readTimeoutSeconds: number;
 }
 
 export const DEFAULTS = {
@@ -41,6 +45,8 @@ export const DEFAULTS = {
   datasetsServer: "https://datasets-server.huggingface.co",
   alias: "llama",
   maxBodyBytes: 1024 * 1024,
+  timeoutSeconds: 600,
+  readTimeoutSeconds: 10,
 } as const;
 
 /** A bad flag or environment value; the message is the one line the user sees. */
@@ -80,6 +86,14 @@ export function parsePort(text: string, flag: string): number {
   const trimmed = text.trim();
   if (!/^\d+$/.test(trimmed) || Number(trimmed) > 65535) {
     throw new ConfigError(`${flag} must be a port number from 0 to 65535 (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+export function parseSeconds(text: string, flag: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed) || Number(trimmed) <= 0 || Number(trimmed) > 86400) {
+    throw new ConfigError(`${flag} must be a number of seconds above 0 and at most 86400 (got "${text}")`);
   }
   return Number(trimmed);
 }

@@ -6,9 +6,11 @@ import { Decider } from "./decide/decide.ts";
 import { QuestionIndex } from "./match/index.ts";
 import { answerPool } from "./respond/wrong.ts";
 import { startServer } from "./server/app.ts";
+import { LineBuffer } from "./server/log.ts";
+import { writeStderr } from "./stderr.ts";
 import { FINGERPRINT, versionText } from "./version.ts";
 
-const stderr = (line: string) => process.stderr.write(`${line}\n`);
+const stderr = (line: string) => writeStderr(`${line}\n`);
 
 function fail(message: string, code: number): never {
   stderr(`llama-sim: ${message}`);
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   const index = QuestionIndex.build(dataset.questions.map((q) => q.text));
   const decider = new Decider(config.successRate, config.seed, dataset.questions.length);
 
+  const requestLog = new LineBuffer(writeStderr);
   let server;
   try {
     server = startServer(
@@ -49,10 +52,11 @@ async function main(): Promise<void> {
         alias: config.alias,
         fingerprint: FINGERPRINT,
         maxBodyBytes: config.maxBodyBytes,
-        log: config.quiet ? undefined : stderr,
+        readTimeoutSeconds: config.readTimeoutSeconds,
+        log: config.quiet ? undefined : requestLog.push,
         startedAt: Date.now(),
       },
-      { host: config.host, port: config.port },
+      { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -61,10 +65,11 @@ async function main(): Promise<void> {
   printBanner(config, dataset, index, server.url.href, performance.now() - loadStart);
 
   const shutdown = (signal: string) => {
+    void server.stop(true);
+    requestLog.flush();
     const { asked, correct } = decider.ledger.totals;
     const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
     stderr(`llama-sim: ${signal}, stopping; answered ${asked} matched requests, ${correct} correctly${rate}`);
-    server.stop(true);
     process.exit(0);
   };
   process.on("SIGINT", () => shutdown("SIGINT"));

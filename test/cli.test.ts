@@ -100,6 +100,8 @@ const STRING_FLAGS: Record<string, FlagCase> = {
   "cache-dir": { envValue: "/env/cache", flagValue: "/flag/cache", read: (c) => c.cacheDir, envExpected: "/env/cache", flagExpected: "/flag/cache" },
   alias: { envValue: "env-model", flagValue: "flag-model", read: (c) => c.alias, envExpected: "env-model", flagExpected: "flag-model" },
   "max-body-bytes": { envValue: "2KiB", flagValue: "4096", read: (c) => c.maxBodyBytes, envExpected: 2048, flagExpected: 4096 },
+  timeout: { envValue: "30", flagValue: "45.5", read: (c) => c.timeoutSeconds, envExpected: 30, flagExpected: 45.5 },
+  "read-timeout": { envValue: "3", flagValue: "0.5", read: (c) => c.readTimeoutSeconds, envExpected: 3, flagExpected: 0.5 },
 };
 
 const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
@@ -276,6 +278,9 @@ describe("bad command lines give a one-line ConfigError naming the flag", () => 
     [["--host", "0.0.0.0", "--port"], "--port"],
     [["--max-body-bytes", "0"], "--max-body-bytes"],
     [["--max-body-bytes", "lots"], "--max-body-bytes"],
+    [["--timeout", "0"], "--timeout"],
+    [["--read-timeout", "-1"], "--read-timeout"],
+    [["--read-timeout", "soon"], "--read-timeout"],
     [["--datasets-server", "ftp://x"], "--datasets-server"],
     [["--host="], "--host"],
     [["--dataset", " "], "--dataset"],

@@ -22,7 +22,7 @@ const SSE_TYPE = "text/event-stream";
 const json = (body: string): Reply => ({ status: 200, body, contentType: JSON_TYPE });
 
 async function chatCompletions(request: Request, ctx: ServerContext): Promise<Reply> {
-  const chat = parseChatRequest(parseJsonBody(await readBody(request, ctx.maxBodyBytes)));
+  const chat = parseChatRequest(parseJsonBody(await readBody(request, ctx.maxBodyBytes, ctx.readTimeoutSeconds)));
   const reply = answerChat(ctx, chat);
   return { status: 200, body: reply.body, contentType: reply.stream ? SSE_TYPE : JSON_TYPE, outcome: reply.outcome };
 }
@@ -47,29 +47,41 @@ function errorReply(error: unknown): Reply {
   return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE, error: message };
 }
 
-function headersFor(request: Request, contentType: string | undefined): Headers {
-  const headers = new Headers({ Server: "llama.cpp" });
-  if (contentType) headers.set("Content-Type", contentType);
-  if (contentType === SSE_TYPE) {
-    headers.set("Cache-Control", "no-cache");
-    headers.set("X-Accel-Buffering", "no");
-  }
+// Shared header objects for the common case (no Origin to echo): building a Headers per reply costs
+// as much as the rest of the request.
+const PLAIN_HEADERS: Record<string, Record<string, string>> = {
+  [JSON_TYPE]: { "Content-Type": JSON_TYPE, Server: "llama.cpp" },
+  [SSE_TYPE]: { "Content-Type": SSE_TYPE, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", Server: "llama.cpp" },
+};
+
+function headersFor(request: Request, contentType: string | undefined): Record<string, string> {
+  const base = contentType ? PLAIN_HEADERS[contentType]! : { Server: "llama.cpp" };
   const origin = request.headers.get("origin");
-  if (origin) headers.set("Access-Control-Allow-Origin", origin);
-  return headers;
+  return origin ? { ...base, "Access-Control-Allow-Origin": origin } : base;
 }
 
 function preflight(request: Request): Response {
-  const headers = headersFor(request, undefined);
-  headers.set("Access-Control-Allow-Credentials", "true");
-  headers.set("Access-Control-Allow-Methods", "GET, POST");
-  headers.set("Access-Control-Allow-Headers", "*");
+  const headers = {
+    ...headersFor(request, undefined),
+    "Access-Control-Allow-Credentials": "true",
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Allow-Headers": "*",
+  };
   return new Response(null, { status: 200, headers });
+}
+
+/** The path of an absolute request URL, without a full URL parse (a hot path). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  const path = query < 0 ? url.slice(start) : url.slice(start, query);
+  return path.includes("%") || path.includes("#") ? new URL(url).pathname : path;
 }
 
 export async function handle(request: Request, ctx: ServerContext): Promise<Response> {
   const started = performance.now();
-  const path = new URL(request.url).pathname;
+  const path = pathOf(request.url);
   if (request.method === "OPTIONS") {
     ctx.log?.(formatRequestLine({ method: request.method, path, status: 200, outcome: undefined, ms: performance.now() - started }));
     return preflight(request);
@@ -83,13 +95,20 @@ export async function handle(request: Request, ctx: ServerContext): Promise<Resp
     reply = errorReply(error);
   }
   ctx.log?.(formatRequestLine({ method: request.method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
-  return new Response(reply.body, { status: reply.status, headers: headersFor(request, reply.contentType) });
+  const headers = headersFor(request, reply.contentType);
+  // After a read timeout the rest of the body may still be in flight: do not reuse the connection.
+  return new Response(reply.body, { status: reply.status, headers: reply.status === 408 ? { ...headers, Connection: "close" } : headers });
 }
 
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
+  /** Idle connection timeout in seconds (--timeout). */
+  readonly idleTimeoutSeconds: number;
 }
+
+/** Bun's largest idle timeout: longer --timeout values are capped to it. */
+export const MAX_IDLE_TIMEOUT_SECONDS = 255;
 
 export function startServer(ctx: ServerContext, options: ServeOptions) {
   return Bun.serve({
@@ -101,6 +120,7 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Bun shares a busy port by default (SO_REUSEPORT); a second simulator must fail instead.
     reusePort: false,
+    idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
     fetch: (request) => handle(request, ctx),
     error: (error) => new Response(errorBody(500, "server_error", error.message), { status: 500, headers: { "Content-Type": JSON_TYPE } }),
   });

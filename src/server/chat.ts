@@ -53,31 +53,26 @@ export function answerChat(ctx: ServerContext, request: ChatRequest): ChatReply 
   const promptTokens = request.texts.reduce((sum, text) => sum + estimateTokens(text) + TOKENS_PER_MESSAGE, 0);
   const body = request.stream
     ? streamBody(ctx, completion, promptTokens, request.includeUsage)
-    : JSON.stringify(completionObject(ctx, completion, promptTokens));
+    : completionJson(ctx, completion, promptTokens);
   return { outcome: { questionId: question.id, correct: outcome.correct }, body, stream: request.stream };
 }
 
-function usage(promptTokens: number, completionTokens: number) {
-  return {
-    completion_tokens: completionTokens,
-    prompt_tokens: promptTokens,
-    total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 0 },
-  };
+function usageJson(promptTokens: number, completionTokens: number): string {
+  return `{"completion_tokens":${completionTokens},"prompt_tokens":${promptTokens},"total_tokens":${promptTokens + completionTokens},"prompt_tokens_details":{"cached_tokens":0}}`;
 }
 
-/** Keys in llama-server's order (it writes nlohmann ordered_json). */
-function completionObject(ctx: ServerContext, completion: Completion, promptTokens: number) {
-  return {
-    choices: [{ finish_reason: completion.finishReason, index: 0, message: { role: "assistant", content: completion.content } }],
-    created: Math.floor(Date.now() / 1000),
-    model: ctx.alias,
-    system_fingerprint: ctx.fingerprint,
-    object: "chat.completion",
-    usage: usage(promptTokens, completion.completionTokens),
-    id: completionId(),
-    timings: timingsFor(promptTokens, completion.completionTokens),
-  };
+// Replies are assembled from string pieces rather than JSON.stringify of objects: it is the
+// hottest code in the server, and only the reply text needs escaping. Keys follow
+// llama-server's order (it writes nlohmann ordered_json).
+
+function completionJson(ctx: ServerContext, completion: Completion, promptTokens: number): string {
+  const created = Math.floor(Date.now() / 1000);
+  const timings = JSON.stringify(timingsFor(promptTokens, completion.completionTokens));
+  return (
+    `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"message":{"role":"assistant","content":${JSON.stringify(completion.content)}}}],` +
+    `"created":${created},"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"chat.completion",` +
+    `"usage":${usageJson(promptTokens, completion.completionTokens)},"id":"${completionId()}","timings":${timings}}`
+  );
 }
 
 /**
@@ -86,21 +81,18 @@ function completionObject(ctx: ServerContext, completion: Completion, promptToke
  * `timings` rides on the last chunk before [DONE].
  */
 function streamBody(ctx: ServerContext, completion: Completion, promptTokens: number, includeUsage: boolean): string {
-  const id = completionId();
   const created = Math.floor(Date.now() / 1000);
-  const chunk = (choices: unknown[], extra?: Record<string, unknown>) =>
-    `data: ${JSON.stringify({ choices, created, id, model: ctx.alias, system_fingerprint: ctx.fingerprint, object: "chat.completion.chunk", ...extra })}\n\n`;
-  const delta = (d: Record<string, unknown>) => [{ finish_reason: null, index: 0, delta: d }];
-  const timings = timingsFor(promptTokens, completion.completionTokens);
-  const events = [chunk(delta({ role: "assistant", content: null }))];
-  for (const piece of splitIntoPieces(completion.content)) events.push(chunk(delta({ content: piece })));
-  const finish = [{ finish_reason: completion.finishReason, index: 0, delta: {} }];
+  const meta = `"created":${created},"id":"${completionId()}","model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"chat.completion.chunk"`;
+  const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":${delta}}],${meta}}\n\n`;
+  const timings = JSON.stringify(timingsFor(promptTokens, completion.completionTokens));
+  const finish = `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"delta":{}}],${meta}`;
+  let body = deltaEvent(`{"role":"assistant","content":null}`);
+  for (const piece of splitIntoPieces(completion.content)) body += deltaEvent(`{"content":${JSON.stringify(piece)}}`);
   if (includeUsage) {
-    events.push(chunk(finish));
-    events.push(chunk([], { usage: usage(promptTokens, completion.completionTokens), timings }));
+    body += `data: ${finish}}\n\n`;
+    body += `data: {"choices":[],${meta},"usage":${usageJson(promptTokens, completion.completionTokens)},"timings":${timings}}\n\n`;
   } else {
-    events.push(chunk(finish, { timings }));
+    body += `data: ${finish},"timings":${timings}}\n\n`;
   }
-  events.push("data: [DONE]\n\n");
-  return events.join("");
+  return `${body}data: [DONE]\n\n`;
 }

@@ -12,6 +12,8 @@ export interface ServerContext {
   readonly alias: string;
   readonly fingerprint: string;
   readonly maxBodyBytes: number;
+  /** Seconds allowed to receive a request body (--read-timeout). */
+  readonly readTimeoutSeconds: number;
   /** Called once per request with its log line; undefined when --quiet. */
   readonly log: ((line: string) => void) | undefined;
   readonly startedAt: number;

@@ -25,6 +25,10 @@ export const notFound = () => new HttpError(404, "not_found_error", "File Not Fo
 export const tooLarge = (limit: number) =>
   new HttpError(413, "invalid_request_error", `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`);
 
+/** llama-server has no 408 of its own either; the client was too slow to send its request. */
+export const readTimedOut = (seconds: number) =>
+  new HttpError(408, "invalid_request_error", `request body not received within ${seconds} s (--read-timeout)`);
+
 /** `{"error":{"code","message","type"}}`, `code` being the HTTP status as a number. */
 export function errorBody(status: number, type: ErrorType, message: string): string {
   return JSON.stringify({ error: { code: status, message, type } });

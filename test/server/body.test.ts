@@ -72,3 +72,21 @@ describe("readBody", () => {
     expect(await readBody(post(streamOf([new Uint8Array([0x61, 0xff, 0x62])])), 100)).toBe("a\ufffdb");
   });
 });
+
+describe("readBody read timeout", () => {
+  test("a body that stops arriving is refused with 408 naming --read-timeout", async () => {
+    const never = new ReadableStream<Uint8Array>({ start(controller) { controller.enqueue(new Uint8Array([123])); } });
+    const error = await readBody(post(never), 1000, 0.2).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(408);
+    expect((error as HttpError).message).toContain("--read-timeout");
+  });
+
+  test("a body that arrives in time is read whole, with or without a declared length", async () => {
+    expect(await readBody(post('{"a":1}', { "content-length": "7" }), 100, 5)).toBe('{"a":1}');
+    expect(await readBody(post(streamOf([new TextEncoder().encode("xy")])), 100, 5)).toBe("xy");
+  });
+});

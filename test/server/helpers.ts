@@ -42,7 +42,7 @@ export interface TestContext extends ServerContext {
   readonly lines: string[];
 }
 
-export function makeContext(options: { rate?: number; seed?: number; alias?: string; maxBodyBytes?: number; quiet?: boolean } = {}): TestContext {
+export function makeContext(options: { rate?: number; seed?: number; alias?: string; maxBodyBytes?: number; readTimeoutSeconds?: number; quiet?: boolean } = {}): TestContext {
   const lines: string[] = [];
   return {
     dataset: DATASET,
@@ -52,6 +52,7 @@ export function makeContext(options: { rate?: number; seed?: number; alias?: str
     alias: options.alias ?? "sim-model",
     fingerprint: FINGERPRINT,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    readTimeoutSeconds: options.readTimeoutSeconds ?? 10,
     log: options.quiet ? undefined : (line: string) => void lines.push(line),
     startedAt: Date.now(),
     lines,

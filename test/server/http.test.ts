@@ -15,7 +15,7 @@ let base: string;
 
 beforeAll(() => {
   ctx = makeContext({ rate: 1, alias: "http-alias", maxBodyBytes: 4096 });
-  server = startServer(ctx, { host: "127.0.0.1", port: 0 });
+  server = startServer(ctx, { host: "127.0.0.1", port: 0, idleTimeoutSeconds: 600 });
   base = `http://127.0.0.1:${server.port}`;
 });
 
@@ -183,7 +183,7 @@ async function runBatch(url: string, n: number, batch = 50): Promise<{ correct: 
 
 async function withServer<T>(rate: number, seed: number, fn: (url: string, ctx: TestContext) => Promise<T>): Promise<T> {
   const c = makeContext({ rate, seed });
-  const s = startServer(c, { host: "127.0.0.1", port: 0 });
+  const s = startServer(c, { host: "127.0.0.1", port: 0, idleTimeoutSeconds: 600 });
   try {
     return await fn(`http://127.0.0.1:${s.port}`, c);
   } finally {

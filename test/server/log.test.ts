@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatRequestLine } from "../../src/server/log.ts";
+import { formatRequestLine, LineBuffer } from "../../src/server/log.ts";
 
 describe("formatRequestLine", () => {
   test("a chat request: timestamp, method, path, status, question and outcome, time", () => {
@@ -24,5 +24,23 @@ describe("formatRequestLine", () => {
     const long = formatRequestLine({ method: "POST", path: "/", status: 400, outcome: undefined, ms: 1, error: "e".repeat(500) });
     expect(long.length).toBeLessThan(250);
     expect(long).toContain("...");
+  });
+});
+
+describe("LineBuffer", () => {
+  test("lines pushed in one turn are written together, in order, on the next turn", async () => {
+    const writes: string[] = [];
+    const buffer = new LineBuffer((chunk) => writes.push(chunk));
+    buffer.push("a");
+    buffer.push("b");
+    buffer.push("c");
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(["a\nb\nc\n"]);
+    buffer.push("d");
+    buffer.flush(); // shutdown: written at once, nothing left for the scheduled flush
+    expect(writes).toEqual(["a\nb\nc\n", "d\n"]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
   });
 });
