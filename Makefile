@@ -6,7 +6,7 @@ DEFINE := --define LLAMA_SIM_COMMIT='"$(COMMIT)"'
 SOURCES := $(shell find src -name '*.ts') package.json
 TARGETS := linux-x64 linux-x64-baseline linux-arm64 darwin-x64 darwin-arm64 windows-x64
 
-.PHONY: all install build test typecheck release clean
+.PHONY: all install build test typecheck release clean bench
 
 all: build
 
@@ -22,7 +22,11 @@ llama-sim: node_modules/.installed $(SOURCES)
 	$(BUN) build --compile --minify --sourcemap $(DEFINE) src/main.ts --outfile $@
 
 test: llama-sim
-	$(BUN) test
+	$(BUN) test --timeout 60000
+
+# Benchmarks against a plain Bun.serve floor and writes bench/RESULTS.md (about 5 minutes; not part of test or CI).
+bench: llama-sim
+	$(BUN) bench/run.ts
 
 typecheck: node_modules/.installed
 	node_modules/.bin/tsc --noEmit -p .

@@ -117,7 +117,7 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     development: false,
     // Bun answers a bare 413 above its own limit, before our handler runs; lift it so that
     // readBody enforces --max-body-bytes and every client gets a JSON error.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    maxRequestBodySize: Infinity,
     // Bun shares a busy port by default (SO_REUSEPORT); a second simulator must fail instead.
     reusePort: false,
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
