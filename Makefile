@@ -6,7 +6,7 @@ DEFINE := --define LLAMA_SIM_COMMIT='"$(COMMIT)"'
 SOURCES := $(shell find src -name '*.ts') package.json
 TARGETS := linux-x64 linux-x64-baseline linux-arm64 darwin-x64 darwin-arm64 windows-x64
 
-.PHONY: all install build test typecheck release clean bench
+.PHONY: all install build test typecheck release clean bench soak
 
 all: build
 
@@ -27,6 +27,11 @@ test: llama-sim
 # Benchmarks against a plain Bun.serve floor and writes bench/RESULTS.md (about 5 minutes; not part of test or CI).
 bench: llama-sim
 	$(BUN) bench/run.ts
+
+# 60 s at full load (SOAK_SECONDS=N to change) with a request mix, RSS and request-log checks (not part of test or CI).
+soak: llama-sim
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(BUN) bench/soak.ts
 
 typecheck: node_modules/.installed
 	node_modules/.bin/tsc --noEmit -p .

@@ -4,11 +4,11 @@
 //   2. write one `"stream": true` chat request on every connection, back to back in one tick, so N
 //      requests are in flight together (each with `Connection: close`, so the server closes and the
 //      client keeps no TIME_WAIT ports);
-//   3. wait until every stream has ended: OK = status 200, exactly --events `data:` events, ending with
+//   3. wait until every stream has ended: OK = status 200, at least --min-events `data:` events (llama-sim's count varies with the answer), ending with
 //      `data: [DONE]`; anything else (reset, early close, wrong status, timeout) is an error.
 // Stops after the first N with an error. Prints one JSON object per N on stdout.
 //
-//   bun bench/streams.ts --port P --body-file F [--events K] [--counts 256,512,...] [--timeout-ms 30000]
+//   bun bench/streams.ts --port P --body-file F [--min-events K] [--counts 256,512,...] [--timeout-ms 30000]
 import { readFileSync } from "node:fs";
 import type { Socket } from "bun";
 
@@ -21,7 +21,7 @@ const flag = (name: string, fallback?: string) => {
 };
 const port = Number(flag("--port"));
 const body = readFileSync(flag("--body-file"), "utf8");
-const expectedEvents = Number(flag("--events", "0"));
+const minEvents = Number(flag("--min-events", "3"));
 const counts = flag("--counts", "256,512,1024,2048,4096,8192").split(",").map(Number);
 const timeoutMs = Number(flag("--timeout-ms", "30000"));
 
@@ -68,7 +68,7 @@ async function step(n: number): Promise<StepResult> {
     // Ends with [DONE], plus the last-chunk marker if the server ever switches to chunked encoding.
     if (!DONE_AT_END.test(text)) return finish(c, false, "stream did not end with data: [DONE]");
     const events = text.split("\ndata: ").length - 1;
-    if (expectedEvents > 0 && events !== expectedEvents) return finish(c, false, `${events} data events, expected ${expectedEvents}`);
+    if (events < minEvents) return finish(c, false, `${events} data events, expected at least ${minEvents}`);
     finish(c, true);
   };
   const t0 = performance.now();

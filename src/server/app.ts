@@ -1,6 +1,6 @@
 import { answerChat, type ChatOutcome } from "./chat.ts";
 import type { ServerContext } from "./context.ts";
-import { errorBody, HttpError, notFound } from "./errors.ts";
+import { clientClosed, errorBody, HttpError, notFound } from "./errors.ts";
 import { formatRequestLine } from "./log.ts";
 import { modelsBody } from "./models.ts";
 import { readBody } from "./body.ts";
@@ -39,7 +39,9 @@ const ROUTES: Record<string, Record<string, Route>> = {
   "/chat/completions": { POST: chatCompletions },
 };
 
-function errorReply(error: unknown): Reply {
+function errorReply(error: unknown, request: Request): Reply {
+  // Bun rejects the body read with an AbortError when the client goes away: not a server fault.
+  if (!(error instanceof HttpError) && request.signal.aborted) error = clientClosed();
   if (error instanceof HttpError) {
     return { status: error.status, body: errorBody(error.status, error.type, error.message), contentType: JSON_TYPE, error: error.message };
   }
@@ -92,7 +94,7 @@ export async function handle(request: Request, ctx: ServerContext): Promise<Resp
     if (!route) throw notFound();
     reply = await route(request, ctx);
   } catch (error) {
-    reply = errorReply(error);
+    reply = errorReply(error, request);
   }
   ctx.log?.(formatRequestLine({ method: request.method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
   const headers = headersFor(request, reply.contentType);

@@ -29,6 +29,9 @@ export const tooLarge = (limit: number) =>
 export const readTimedOut = (seconds: number) =>
   new HttpError(408, "invalid_request_error", `request body not received within ${seconds} s (--read-timeout)`);
 
+/** The client closed the connection before its whole body arrived (nginx's 499); only the log sees it. */
+export const clientClosed = () => new HttpError(499, "invalid_request_error", "client closed the connection before sending the whole body");
+
 /** `{"error":{"code","message","type"}}`, `code` being the HTTP status as a number. */
 export function errorBody(status: number, type: ErrorType, message: string): string {
   return JSON.stringify({ error: { code: status, message, type } });
