@@ -19,21 +19,26 @@ export interface ChatReply {
 }
 
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ID_LENGTH = 32;
+
+/** Random bytes drawn from the system in bulk: one getRandomValues call per few hundred ids. */
+const randomPool = new Uint8Array(16384);
+let randomAt = randomPool.length;
+const idChars = new Array<string>(ID_LENGTH);
 
 /** "chatcmpl-" + 32 random alphanumerics, as llama-server's gen_chatcmplid(). */
 export function completionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let id = "chatcmpl-";
-  // 256 % 62 != 0, so take bytes < 248 (= 4 * 62) to avoid bias; refill rarely needed.
-  for (let i = 0; id.length < 41; i++) {
-    if (i === bytes.length) {
-      crypto.getRandomValues(bytes);
-      i = 0;
+  let filled = 0;
+  while (filled < ID_LENGTH) {
+    if (randomAt === randomPool.length) {
+      crypto.getRandomValues(randomPool);
+      randomAt = 0;
     }
-    const b = bytes[i]!;
-    if (b < 248) id += ID_ALPHABET[b % 62];
+    const b = randomPool[randomAt++]!;
+    // 256 is not a multiple of 62: bytes from 248 up would favour the first characters.
+    if (b < 248) idChars[filled++] = ID_ALPHABET[b % 62]!;
   }
-  return id;
+  return `chatcmpl-${idChars.join("")}`;
 }
 
 /** Chat template overhead per message in a typical Llama-3 template. */
@@ -65,12 +70,32 @@ function usageJson(promptTokens: number, completionTokens: number): string {
 // hottest code in the server, and only the reply text needs escaping. Keys follow
 // llama-server's order (it writes nlohmann ordered_json).
 
+function timingsJson(promptTokens: number, predictedTokens: number): string {
+  const t = timingsFor(promptTokens, predictedTokens);
+  return (
+    `{"cache_n":${t.cache_n},"prompt_n":${t.prompt_n},"prompt_ms":${t.prompt_ms},"prompt_per_token_ms":${t.prompt_per_token_ms},` +
+    `"prompt_per_second":${t.prompt_per_second},"predicted_n":${t.predicted_n},"predicted_ms":${t.predicted_ms},` +
+    `"predicted_per_token_ms":${t.predicted_per_token_ms},"predicted_per_second":${t.predicted_per_second}}`
+  );
+}
+
+/** `"model":…,"system_fingerprint":…` for a context, escaped once rather than per reply. */
+const modelFields = new WeakMap<ServerContext, string>();
+function modelJson(ctx: ServerContext): string {
+  let fields = modelFields.get(ctx);
+  if (fields === undefined) {
+    fields = `"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)}`;
+    modelFields.set(ctx, fields);
+  }
+  return fields;
+}
+
 function completionJson(ctx: ServerContext, completion: Completion, promptTokens: number): string {
   const created = Math.floor(Date.now() / 1000);
-  const timings = JSON.stringify(timingsFor(promptTokens, completion.completionTokens));
+  const timings = timingsJson(promptTokens, completion.completionTokens);
   return (
     `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"message":{"role":"assistant","content":${JSON.stringify(completion.content)}}}],` +
-    `"created":${created},"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"chat.completion",` +
+    `"created":${created},${modelJson(ctx)},"object":"chat.completion",` +
     `"usage":${usageJson(promptTokens, completion.completionTokens)},"id":"${completionId()}","timings":${timings}}`
   );
 }
@@ -82,9 +107,9 @@ function completionJson(ctx: ServerContext, completion: Completion, promptTokens
  */
 function streamBody(ctx: ServerContext, completion: Completion, promptTokens: number, includeUsage: boolean): string {
   const created = Math.floor(Date.now() / 1000);
-  const meta = `"created":${created},"id":"${completionId()}","model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"chat.completion.chunk"`;
+  const meta = `"created":${created},"id":"${completionId()}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
   const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":${delta}}],${meta}}\n\n`;
-  const timings = JSON.stringify(timingsFor(promptTokens, completion.completionTokens));
+  const timings = timingsJson(promptTokens, completion.completionTokens);
   const finish = `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"delta":{}}],${meta}`;
   let body = deltaEvent(`{"role":"assistant","content":null}`);
   for (const piece of splitIntoPieces(completion.content)) body += deltaEvent(`{"content":${JSON.stringify(piece)}}`);

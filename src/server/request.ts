@@ -14,15 +14,6 @@ type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 
-export function parseJsonBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw invalidRequest(`request body is not valid JSON: ${detail}`);
-  }
-}
-
 const NUMERIC_FIELDS = ["temperature", "top_k", "top_p", "min_p", "typical_p", "presence_penalty", "frequency_penalty", "repeat_penalty", "seed"];
 const TOKEN_LIMIT_FIELDS = ["n_predict", "max_completion_tokens", "max_tokens"];
 

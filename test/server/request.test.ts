@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { HttpError } from "../../src/server/errors.ts";
-import { parseChatRequest, parseJsonBody } from "../../src/server/request.ts";
+import { parseJson as parseJsonBody } from "../../src/server/body.ts";
+import { parseChatRequest } from "../../src/server/request.ts";
 
 function badRequest(fn: () => unknown): HttpError {
   try {
