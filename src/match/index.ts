@@ -8,6 +8,13 @@
  * most one), and at most one output is looked at per token. {@link QuestionIndex.scan} counts these steps
  * so tests can check the bound without timing anything.
  *
+ * A scan has two phases ({@link QuestionIndex.scan}): the request's messages become token ids, then
+ * the ids run through the automaton. ASCII messages (and ASCII apart from typographic quotes and
+ * no-break spaces), nearly every benchmark prompt, skip normalizeText and TokenCursor: their bytes are
+ * tokenised in one pass with case folded on the fly, one-character tokens found by a direct table and
+ * longer words by an exact key of their last eight characters. The tests check this path and the
+ * general one agree on token ids, matches and step counts.
+ *
  * A match means a question's WHOLE token sequence occurs contiguously in the request. There is no
  * similarity score and no threshold: a prompt that quotes part of a question, changes a word, or stitches
  * two questions together does not match.
@@ -20,15 +27,28 @@
  * - the failure link, stored only when it is not the root (a bitset with a rank directory, and a packed
  *   array of the non-root links: about 0.25 + 4·f bytes, f being the share of non-root links, 0.2–0.4
  *   on real benchmarks).
- * That is about 4–5 bytes a node. The second and later children of a node (at most one per distinct
- * question) live in an open-addressing hash table keyed by (parent, token); the root's children are a
- * direct array by token id. The output of a node — the longest question that is a suffix of the node's
- * path, found through the output (dictionary) links — is precomputed and kept only for nodes that have
- * one, in a second small hash table. Only the longest output at a position is ever needed, because the
- * result is the match ending latest, ties going to the longest.
+ * That is about 4–5 bytes a node. (The bitsets are Int32Array: a Uint32Array element with the top bit
+ * set is not an int32, and reading one makes the JIT deoptimise the scan loop.) The second and later
+ * children of a node (at most one per distinct question) live in an open-addressing hash table keyed by
+ * (parent, token); the root's children are a direct array by token id. The output of a node — the
+ * longest question that is a suffix of the node's path, found through the output (dictionary) links —
+ * is precomputed and kept only for nodes that have one, in a second small hash table. Only the longest
+ * output at a position is ever needed, because the result is the match ending latest, ties going to the
+ * longest.
  */
 
-import { BOUNDARY_CODE, TokenCursor, normalizeText, requestText, tokenHash } from "./normalize.ts";
+import {
+  ASCII_CLASSES,
+  BOUNDARY,
+  BOUNDARY_CODE,
+  SEPARATOR,
+  SINGLE,
+  TokenCursor,
+  WORD,
+  asciiBytes,
+  normalizeText,
+  tokenHash,
+} from "./normalize.ts";
 
 export { BOUNDARY, normalizeText, requestText, tokenize } from "./normalize.ts";
 
@@ -99,6 +119,14 @@ export interface QuestionIndexOptions {
 
 export const DEFAULT_MIN_TOKENS = 3;
 
+export interface ScanOptions {
+  /**
+   * @internal For tests: false sends every message through the general (Unicode) path, so that the
+   * ASCII fast path can be compared with it. Default true.
+   */
+  readonly asciiFastPath?: boolean;
+}
+
 /** Smallest power of two ≥ 2·n (load factor ≤ 1/2), at least 2. */
 function tableSize(n: number): number {
   let size = 2;
@@ -131,6 +159,25 @@ function popcount(x: number): number {
 
 const bitWords = (nodes: number) => (nodes + 31) >>> 5;
 
+/** Token ids in a scanned request, besides vocabulary ids: a token no question contains; a message boundary. */
+const UNKNOWN_ID = -1;
+const BOUNDARY_ID = -2;
+
+// Scratch buffers for scanning, shared by all indexes (a scan runs to completion before the next).
+// Allocated once and never replaced: the JIT then treats the byte buffer as a constant, which makes the
+// ASCII tokeniser's loop markedly faster (about 20%). A request with more characters than the id buffer
+// gets one of its own; a message too long for the byte buffer takes the general path.
+const SCRATCH_IDS = new Int32Array(1 << 15);
+const SCRATCH_BYTES = new Uint8Array(1 << 16);
+
+/** `ids` with room for `size` ids, its first `used` ids kept. */
+function reserveIds(ids: Int32Array, used: number, size: number): Int32Array {
+  if (size <= ids.length) return ids;
+  const bigger = new Int32Array(Math.max(size, 2 * ids.length));
+  bigger.set(ids.subarray(0, used));
+  return bigger;
+}
+
 export class QuestionIndex {
   /** Questions whose token sequence repeats an earlier one (they match as the earlier index). */
   readonly duplicates: number;
@@ -142,13 +189,13 @@ export class QuestionIndex {
   private readonly qLen: Int32Array;
   private readonly goto: Goto;
   /** Bit per node: its failure link is not the root. */
-  private readonly failSet: Uint32Array;
+  private readonly failSet: Int32Array;
   /** Non-root failure links before each 32-node word of `failSet`. */
   private readonly failRank: Int32Array;
   /** The non-root failure links, in node order. */
   private readonly failTo: Int32Array;
   /** Bit per node: some question ends here (itself or as a suffix); which one is in `outputs`. */
-  private readonly hasOutput: Uint32Array;
+  private readonly hasOutput: Int32Array;
   private readonly outputs: IntMap;
 
   /** Same as `new QuestionIndex(questions, options)`. */
@@ -221,12 +268,53 @@ export class QuestionIndex {
     return this.scan(input).match;
   }
 
-  /** {@link find} plus the token and step counts of the scan. */
-  scan(input: string | readonly string[]): ScanResult {
-    // Normalise each message on its own: the boundary is non-ASCII and would force every ASCII
-    // message through the slow Unicode path.
-    const text = typeof input === "string" ? normalizeText(input) : requestText(input.map(normalizeText));
+  /**
+   * {@link find} plus the token and step counts of the scan.
+   *
+   * This is the per-request hot path, in two phases: the messages become token ids, then the ids run
+   * through the automaton ({@link run}). Two tight loops are faster than one doing both, which keeps
+   * too many values live for the JIT to hold in registers. A message of ASCII characters (typographic
+   * quotes and no-break spaces allowed) — nearly every benchmark prompt — is tokenised straight from
+   * its bytes ({@link Vocabulary.asciiIds}); any other, or one longer than 65,535 characters, goes
+   * through normalizeText and {@link TokenCursor}. Between messages goes a boundary id, as the BOUNDARY
+   * character of {@link requestText} would tokenise, without building the joined string.
+   */
+  scan(input: string | readonly string[], options?: ScanOptions): ScanResult {
+    const asciiFastPath = options?.asciiFastPath ?? true;
     const vocab = this.vocab;
+    let ids: Int32Array = SCRATCH_IDS;
+    let count = 0;
+    const messages = typeof input === "string" ? 1 : input.length;
+    for (let m = 0; m < messages; m++) {
+      const raw = typeof input === "string" ? input : input[m]!;
+      if (m > 0) {
+        ids = reserveIds(ids, count, count + 1);
+        ids[count++] = BOUNDARY_ID;
+      }
+      // At most one token per character.
+      let end = -1;
+      if (asciiFastPath) {
+        ids = reserveIds(ids, count, count + raw.length);
+        end = vocab.asciiIds(raw, ids, count);
+      }
+      if (end < 0) {
+        // Inside one message U+FFFF is just a character (ignored, as in questions), never a boundary.
+        const normalized = normalizeText(raw);
+        const text = typeof input === "string" ? normalized : normalized.replaceAll(BOUNDARY, " ");
+        ids = reserveIds(ids, count, count + text.length);
+        end = vocab.textIds(text, ids, count);
+      }
+      count = end;
+    }
+    return this.run(ids, count);
+  }
+
+  /**
+   * The automaton over the token ids of a request (the second phase of {@link scan}). Kept to as few
+   * live variables as possible: the position is the loop index, and only the rare steps (failure
+   * links, outputs) are counted, each token being one step anyway.
+   */
+  private run(ids: Int32Array, count: number): ScanResult {
     const goto = this.goto;
     const label = goto.label;
     const rootNext = goto.rootNext;
@@ -240,34 +328,26 @@ export class QuestionIndex {
     const minTokens = this.minTokens;
 
     let state = 0;
-    let steps = 0;
-    let pos = 0;
+    let rareSteps = 0;
+    // Position (in tokens) where the current message starts.
     let segmentStart = 0;
     let bestQ = -1;
     let bestEnd = 0;
-    // A short question matched from the start of the current message; it counts only if the message ends here.
+    // A short question matched from the start of its message; it counts if its message ends at pendingEnd.
     let pendingQ = -1;
-    let pendingEnd = 0;
-    const cursor = new TokenCursor(text);
-    while (cursor.next()) {
-      steps++;
-      const a = cursor.start;
-      if (cursor.end - a === 1 && text.charCodeAt(a) === BOUNDARY_CODE) {
-        if (pendingQ >= 0) {
-          bestQ = pendingQ;
-          bestEnd = pendingEnd;
-          pendingQ = -1;
-        }
-        state = 0;
-        pos++;
-        segmentStart = pos;
-        continue;
-      }
-      pendingQ = -1;
-      pos++;
-      const tok = vocab.id(text, a, cursor.end, cursor.hash);
+    let pendingEnd = -1;
+    for (let t = 0; t < count; t++) {
+      const tok = ids[t]!;
       if (tok < 0) {
-        state = 0; // No question contains this token.
+        // A token no question contains, or a message boundary.
+        state = 0;
+        if (tok === BOUNDARY_ID) {
+          if (pendingEnd === t) {
+            bestQ = pendingQ;
+            bestEnd = t;
+          }
+          segmentStart = t + 1;
+        }
         continue;
       }
       // goto, following failure links on a miss.
@@ -292,28 +372,29 @@ export class QuestionIndex {
           }
         }
         const f = failSet[w]!;
-        state = f & b ? failTo[failRank[w]! + popcount(f & (b - 1))]! : 0;
-        steps++;
+        state = f & b ? failTo[failRank[w]! + popcount(f & ((b - 1) | 0))]! : 0;
+        rareSteps++;
       }
       if (hasOutput[state >>> 5]! & (1 << (state & 31))) {
-        steps++;
+        rareSteps++;
         const q = this.outputs.get(state);
         const len = qLen[q]!;
+        const end = t + 1;
         if (len >= minTokens) {
           bestQ = q;
-          bestEnd = pos;
-        } else if (pos - len === segmentStart) {
+          bestEnd = end;
+        } else if (end - len === segmentStart) {
           pendingQ = q;
-          pendingEnd = pos;
+          pendingEnd = end;
         }
       }
     }
-    if (pendingQ >= 0) {
+    if (pendingEnd === count) {
       bestQ = pendingQ;
-      bestEnd = pendingEnd;
+      bestEnd = count;
     }
     const match = bestQ < 0 ? undefined : { question: bestQ, start: bestEnd - qLen[bestQ]!, end: bestEnd };
-    return { match, tokens: pos, steps };
+    return { match, tokens: count, steps: count + rareSteps };
   }
 
   /** Number of tokens in question `i` after normalisation (0 for a blank question). */
@@ -401,8 +482,8 @@ interface Trie {
   nodes: number;
   vocabSize: number;
   label: Uint16Array | Int32Array;
-  hasChild: Uint32Array;
-  moreChildren: Uint32Array;
+  hasChild: Int32Array;
+  moreChildren: Int32Array;
   /** Second and later children: (parent, child) pairs in creation order. */
   extraP: Int32Array;
   extraC: Int32Array;
@@ -416,8 +497,8 @@ interface Trie {
 function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, maxLen }: Sorted): Trie {
   const cap = offsets[offsets.length - 1]! + 1; // every token a new node, plus the root
   const label = vocab.size <= 0x10000 ? new Uint16Array(cap) : new Int32Array(cap);
-  const hasChild = new Uint32Array(bitWords(cap));
-  const moreChildren = new Uint32Array(bitWords(cap));
+  const hasChild = new Int32Array(bitWords(cap));
+  const moreChildren = new Int32Array(bitWords(cap));
   const indexed = new Int32Array(order.length);
   const terminal = new Int32Array(order.length);
   const path = new Int32Array(maxLen + 1);
@@ -492,8 +573,8 @@ function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, maxLen }:
 class Goto {
   readonly label: Uint16Array | Int32Array;
   readonly rootNext: Int32Array;
-  readonly hasChild: Uint32Array;
-  readonly moreChildren: Uint32Array;
+  readonly hasChild: Int32Array;
+  readonly moreChildren: Int32Array;
   private readonly edgeMask: number;
   private readonly edgeParent: Int32Array;
   /** Child node per slot, 0 = empty (the root is nobody's child). */
@@ -564,7 +645,7 @@ class Goto {
 
 interface Links {
   fail: Int32Array;
-  hasOutput: Uint32Array;
+  hasOutput: Int32Array;
   outputs: IntMap;
 }
 
@@ -579,7 +660,7 @@ function linkFailures(trie: Trie, goto: Goto): Links {
   const sortedP = Int32Array.from(byParent, (k) => trie.extraP[k]!);
   const sortedC = Int32Array.from(byParent, (k) => trie.extraC[k]!);
 
-  const hasOutput = new Uint32Array(bitWords(nodes));
+  const hasOutput = new Int32Array(bitWords(nodes));
   const outputs = new IntMap(trie.terminal.length);
   for (let k = 0; k < trie.terminal.length; k++) {
     const v = trie.terminal[k]!;
@@ -633,12 +714,12 @@ function linkFailures(trie: Trie, goto: Goto): Links {
 }
 
 /** Failure links packed: a bitset of the nodes whose link is not the root, a rank per word, the links. */
-function packFailures(fail: Int32Array): { failSet: Uint32Array; failRank: Int32Array; failTo: Int32Array } {
+function packFailures(fail: Int32Array): { failSet: Int32Array; failRank: Int32Array; failTo: Int32Array } {
   const nodes = fail.length;
   let nonRoot = 0;
   for (let v = 0; v < nodes; v++) if (fail[v] !== 0) nonRoot++;
   const words = bitWords(nodes);
-  const failSet = new Uint32Array(words);
+  const failSet = new Int32Array(words);
   const failRank = new Int32Array(words);
   const failTo = new Int32Array(nonRoot);
   let packed = 0;
@@ -711,9 +792,39 @@ class IntMap {
   }
 }
 
+/** Byte classes for {@link Vocabulary.asciiIds}: the ASCII classes, plus the end sentinel and non-ASCII bytes. */
+const END = 0;
+const NON_ASCII = 4;
+/** Never in UTF-8 output, so it can mark the end. */
+const END_BYTE = 0xff;
+const BYTE_CLASSES = new Uint8Array(256).fill(NON_ASCII);
+BYTE_CLASSES.set(ASCII_CLASSES);
+BYTE_CLASSES[END_BYTE] = END;
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+/**
+ * Marks the key of a word longer than eight characters, so that it never equals the key of the
+ * eight-character word it ends with (key bytes are ASCII, so their top bit is free).
+ */
+const LONG_WORD = 1 << 31;
+
+/**
+ * Slot of the ASCII word `bytes[a .. a + len)` (folded to lower case) in the word table, from its key
+ * (`low`, `high`: see Vocabulary) and, past eight characters, the characters before the key.
+ */
+function wordHash(low: number, high: number, bytes: Uint8Array, a: number, len: number): number {
+  let h = Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b);
+  for (let i = a; i < a + len - 8; i++) h = Math.imul(h ^ (bytes[i]! | 0x20), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h;
+}
+
 /**
  * Token string -> id, looked up straight from a slice of the request text (no substring allocated).
  * All token strings are concatenated in one string; an open-addressing table holds id + 1 per slot.
+ * ASCII words have a second table for {@link asciiIds}, by exact key.
  */
 class Vocabulary {
   readonly size: number;
@@ -722,6 +833,17 @@ class Vocabulary {
   private readonly hash: Int32Array;
   private readonly slots: Int32Array;
   private readonly mask: number;
+  /** Id of each one-character ASCII token by its character code, else -1. */
+  private readonly oneChar: Int32Array;
+  /**
+   * Keys of the ASCII words of two or more characters: their last eight characters packed big-endian,
+   * four to an integer, {@link LONG_WORD} set in `keyHigh` past eight characters (all zero for other
+   * tokens); and a table of their id + 1 by {@link wordHash}.
+   */
+  private readonly keyLow: Int32Array;
+  private readonly keyHigh: Int32Array;
+  private readonly wordSlots: Int32Array;
+  private readonly wordMask: number;
 
   constructor(tokens: readonly string[]) {
     this.size = tokens.length;
@@ -743,6 +865,127 @@ class Vocabulary {
       offset = end;
     }
     this.start[this.size] = offset;
+
+    this.oneChar = new Int32Array(128).fill(UNKNOWN_ID);
+    this.keyLow = new Int32Array(this.size);
+    this.keyHigh = new Int32Array(this.size);
+    const words: number[] = [];
+    for (let id = 0; id < this.size; id++) {
+      const t = tokens[id]!;
+      if (NOT_ASCII.test(t)) continue; // never equal to an ASCII request token
+      if (t.length === 1) {
+        this.oneChar[t.charCodeAt(0)] = id;
+        continue;
+      }
+      let low = 0;
+      let high = 0;
+      for (let k = 0; k < t.length; k++) {
+        high = (high << 8) | (low >>> 24);
+        low = (low << 8) | t.charCodeAt(k);
+      }
+      this.keyLow[id] = low;
+      this.keyHigh[id] = t.length > 8 ? high | LONG_WORD : high;
+      words.push(id);
+    }
+    this.wordMask = tableSize(words.length) - 1;
+    this.wordSlots = new Int32Array(this.wordMask + 1);
+    for (const id of words) {
+      const t = tokens[id]!;
+      const bytes = Uint8Array.from(t, (ch) => ch.charCodeAt(0));
+      let slot = wordHash(this.keyLow[id]!, this.keyHigh[id]!, bytes, 0, t.length) & this.wordMask;
+      while (this.wordSlots[slot] !== 0) slot = (slot + 1) & this.wordMask;
+      this.wordSlots[slot] = id + 1;
+    }
+  }
+
+  /**
+   * Token ids of a text already normalised (see normalizeText), written from `ids[from]` on; returns
+   * the index after the last. A BOUNDARY character in the text yields {@link BOUNDARY_ID}. `ids` must
+   * have room for one id per character.
+   */
+  textIds(text: string, ids: Int32Array, from: number): number {
+    const cursor = new TokenCursor(text);
+    let t = from;
+    while (cursor.next()) {
+      const a = cursor.start;
+      const isBoundary = cursor.end - a === 1 && text.charCodeAt(a) === BOUNDARY_CODE;
+      ids[t++] = isBoundary ? BOUNDARY_ID : this.id(text, a, cursor.end, cursor.hash);
+    }
+    return t;
+  }
+
+  /**
+   * {@link textIds} of `normalizeText(text)` for a text that is ASCII (or ASCII apart from characters
+   * that normalise to ASCII on their own, see asciiBytes), or -1 for any other text, or one too long
+   * for the scratch buffer (the caller then takes the general path).
+   *
+   * For ASCII, normalisation is only lower-casing A–Z, so the text's bytes are tokenised directly, in
+   * one pass, case folded on the fly (typed-array reads rather than charCodeAt, no normalised copy, a
+   * sentinel byte rather than bounds tests). One-character tokens (half of a math prompt's) come from
+   * a direct table. A longer word is looked up by its last eight characters packed into two integers,
+   * an exact key, so only words longer than eight characters need comparing character by character.
+   */
+  asciiIds(text: string, ids: Int32Array, from: number): number {
+    const n = text.length;
+    const bytes = SCRATCH_BYTES;
+    // One byte is kept for the end sentinel.
+    if (n >= bytes.length || !asciiBytes(text, bytes)) return -1;
+    bytes[n] = END_BYTE;
+    const oneChar = this.oneChar;
+    const keyLow = this.keyLow;
+    const keyHigh = this.keyHigh;
+    const slots = this.wordSlots;
+    const mask = this.wordMask;
+    let i = 0;
+    let t = from;
+    for (;;) {
+      let c = bytes[i]!;
+      let k = BYTE_CLASSES[c]!;
+      while (k === SEPARATOR) k = BYTE_CLASSES[(c = bytes[++i]!)]!;
+      if (k === SINGLE) {
+        ids[t++] = oneChar[c]!;
+        i++;
+        continue;
+      }
+      if (k !== WORD) return k === END ? t : -1; // the end, or a byte of a non-ASCII character
+      // A word. c | 0x20 lower-cases A–Z and leaves a–z and 0–9 as they are.
+      const a = i;
+      let low = c | 0x20;
+      let high = 0;
+      c = bytes[++i]!;
+      if (BYTE_CLASSES[c] !== WORD) {
+        ids[t++] = oneChar[low]!;
+        continue;
+      }
+      do {
+        high = (high << 8) | (low >>> 24);
+        low = (low << 8) | (c | 0x20);
+        c = bytes[++i]!;
+      } while (BYTE_CLASSES[c] === WORD);
+      const len = i - a;
+      if (len > 8) high |= LONG_WORD;
+      let slot = wordHash(low, high, bytes, a, len) & mask;
+      let tok = UNKNOWN_ID;
+      for (;;) {
+        const e = slots[slot]!;
+        if (e === 0) break;
+        const id = e - 1;
+        if (keyLow[id] === low && keyHigh[id] === high && (len <= 8 || this.headEquals(id, len, bytes, a))) {
+          tok = id;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+      ids[t++] = tok;
+    }
+  }
+
+  /** Whether token `id` has length `len` and starts with the `len - 8` characters at `bytes[a..]`. */
+  private headEquals(id: number, len: number, bytes: Uint8Array, a: number): boolean {
+    const st = this.start[id]!;
+    if (this.start[id + 1]! - st !== len) return false;
+    for (let j = 0; j < len - 8; j++) if (this.chars.charCodeAt(st + j) !== (bytes[a + j]! | 0x20)) return false;
+    return true;
   }
 
   /** Id of the token `s.slice(a, b)` whose {@link tokenHash} is `h`, or -1 when no question contains it. */
@@ -768,7 +1011,10 @@ class Vocabulary {
 
   /** Bytes held: the typed arrays plus the token characters (2 bytes each). */
   get bytes(): number {
-    return this.start.byteLength + this.hash.byteLength + this.slots.byteLength + 2 * this.chars.length;
+    return (
+      this.start.byteLength + this.hash.byteLength + this.slots.byteLength + 2 * this.chars.length +
+      this.oneChar.byteLength + this.keyLow.byteLength + this.keyHigh.byteLength + this.wordSlots.byteLength
+    );
   }
 }
 

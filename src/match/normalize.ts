@@ -22,7 +22,10 @@
  * a match must mean the question itself is present.
  *
  * The tokeniser is a hand-written single pass over the characters ({@link TokenCursor}), equivalent to
- * {@link TOKEN_PATTERN} (the tests check this) but without allocating a string per token.
+ * {@link TOKEN_PATTERN} (the tests check this) but without allocating a string per token. For ASCII text
+ * steps 1–4 reduce to lower-casing A–Z, so the request scanner (./index.ts) tokenises ASCII messages
+ * with its own copy of the grammar, from the bytes {@link asciiBytes} writes, folding case as it goes
+ * (the tests check that both paths give the same tokens).
  */
 
 /**
@@ -54,17 +57,48 @@ export function normalizeText(text: string): string {
   return s.replace(FOLD, fold);
 }
 
-/** Character classes of the token grammar. */
-const SEPARATOR = 1;
-const WORD = 2;
-const SINGLE = 3;
+const utf8 = new TextEncoder();
+
+/**
+ * Writes to `bytes` an ASCII text that normalises exactly as `text` does, one byte per character of
+ * `text`, and returns true; or returns false when there is none to be had this way (or `bytes` is too
+ * short). That is when `text` is ASCII — then normalising is only lower-casing — or ASCII apart from
+ * characters whose normalisation is one fixed ASCII character whatever surrounds them: the typographic
+ * quotes (step 4; NFKC and case mapping leave them alone) and the no-break space (NFKC makes it a
+ * space), none of which composes with a neighbour or has a case mapping. GSM8K writes `Janet’s ducks`.
+ */
+export function asciiBytes(text: string, bytes: Uint8Array): boolean {
+  const n = text.length;
+  if (n > bytes.length) return false;
+  // Native and fast; ASCII exactly when every character went in, one byte each.
+  const { read, written } = utf8.encodeInto(text, bytes);
+  if (read === n && written === n) return true;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes[i] = c;
+    else if (c === 0xa0) bytes[i] = 0x20;
+    else if (c >= 0x2018 && c <= 0x201b) bytes[i] = 0x27; // '
+    else if (c >= 0x201c && c <= 0x201f) bytes[i] = 0x22; // "
+    else return false;
+  }
+  return true;
+}
+
+/**
+ * Character classes of the token grammar: whitespace and controls; letters, digits and marks (runs of
+ * them form one token); anything else (a token on its own).
+ */
+export const SEPARATOR = 1;
+export const WORD = 2;
+export const SINGLE = 3;
 const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 const SEPARATOR_CHAR = /[\s\p{Cc}]/u;
 
 /** Class per code point, filled lazily (0 = not yet computed); 1.1 MB, allocated on first non-ASCII text. */
 let classes: Uint8Array | undefined;
-const asciiClasses = new Uint8Array(128);
-for (let c = 0; c < 128; c++) asciiClasses[c] = classify(c);
+/** Class of each ASCII character. */
+export const ASCII_CLASSES = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_CLASSES[c] = classify(c);
 
 function classify(cp: number): number {
   const ch = String.fromCodePoint(cp);
@@ -72,7 +106,7 @@ function classify(cp: number): number {
 }
 
 function classOf(cp: number): number {
-  if (cp < 128) return asciiClasses[cp]!;
+  if (cp < 128) return ASCII_CLASSES[cp]!;
   classes ??= new Uint8Array(0x110000);
   let k = classes[cp]!;
   if (k === 0) classes[cp] = k = classify(cp);
@@ -120,7 +154,7 @@ export class TokenCursor {
       let k: number;
       let lo = 0;
       let width = 1;
-      if (c < 128) k = asciiClasses[c]!;
+      if (c < 128) k = ASCII_CLASSES[c]!;
       else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (lo = s.charCodeAt(i + 1)) >= 0xdc00 && lo <= 0xdfff) {
         k = classOf(0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00));
         width = 2;

@@ -588,17 +588,9 @@ describe.skipIf(!haveDatasets)("fuzz: the question index over every bundled data
   });
 });
 
-// BUG (minor): U+FFFF (the message separator of requestText) inside ONE message of a string[] request acts
-// as a message boundary, while the index ignores it inside questions. So (1) a question that contains
-// U+FFFF never matches when sent verbatim, and (2) text before a U+FFFF inside a message no longer counts
-// as part of that message, so a short question after it matches as if it were the whole message.
-// Proposed fix (src/match/index.ts, QuestionIndex.scan): normalise each message with its own U+FFFF
-// turned into a space, as the index ignores it in questions:
-//   const text = typeof input === "string" ? normalizeText(input)
-//     : requestText(input.map((t) => { const s = normalizeText(t); return s.includes(BOUNDARY) ? s.replaceAll(BOUNDARY, " ") : s; }));
-// Remove `.failing` once fixed.
-describe("bug: U+FFFF inside one message", () => {
-  test.failing("a question containing U+FFFF (anywhere) is found when its text is sent verbatim as a message", () => {
+// U+FFFF inside one message is an ordinary (ignored) character, as in questions, never a message boundary.
+describe("U+FFFF inside one message", () => {
+  test("a question containing U+FFFF (anywhere) is found when its text is sent verbatim as a message", () => {
     const aime = readFileSync(join(DATASETS_DIR, "aimo-validation-aime/train.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => (JSON.parse(l) as { problem: string }).problem);
     fc.assert(
       fc.property(fc.constantFrom(...aime), fc.nat(), (q, at) => {
@@ -613,7 +605,7 @@ describe("bug: U+FFFF inside one message", () => {
     );
   });
 
-  test.failing("a short question after a U+FFFF inside a longer message is not matched as a whole message", () => {
+  test("a short question after a U+FFFF inside a longer message is not matched as a whole message", () => {
     const index = new QuestionIndex(["Hello world"]); // 2 tokens: matches only as an entire message
     expect(index.find(["Say: Hello world"])).toBeUndefined();
     expect(index.find(["Say:\uffffHello world"])).toBeUndefined();
