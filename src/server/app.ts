@@ -55,22 +55,29 @@ function errorReply(error: unknown, request: Request): Reply {
   return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE, error: message };
 }
 
-// Shared header objects for the common case (no Origin to echo): building a Headers per reply costs
-// as much as the rest of the request.
-const PLAIN_HEADERS: Record<string, Record<string, string>> = {
+const HEADER_FIELDS: Record<string, Record<string, string>> = {
   [JSON_TYPE]: { "Content-Type": JSON_TYPE, Server: "llama.cpp" },
   [SSE_TYPE]: { "Content-Type": SSE_TYPE, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", Server: "llama.cpp" },
 };
+// Prebuilt Headers for the common case (no Origin to echo): Bun copies them into each Response,
+// which costs half of converting a plain object every time.
+const SHARED_HEADERS: Record<string, Headers> = {
+  [JSON_TYPE]: new Headers(HEADER_FIELDS[JSON_TYPE]),
+  [SSE_TYPE]: new Headers(HEADER_FIELDS[SSE_TYPE]),
+};
 
-function headersFor(request: Request, contentType: string | undefined): Record<string, string> {
-  const base = contentType ? PLAIN_HEADERS[contentType]! : { Server: "llama.cpp" };
+function headersFor(request: Request, contentType: string | undefined): Headers | Record<string, string> {
   const origin = request.headers.get("origin");
+  if (!origin && contentType) return SHARED_HEADERS[contentType]!;
+  const base = contentType ? HEADER_FIELDS[contentType]! : { Server: "llama.cpp" };
   return origin ? { ...base, "Access-Control-Allow-Origin": origin } : base;
 }
 
 function preflight(request: Request): Response {
+  const origin = request.headers.get("origin");
   const headers = {
-    ...headersFor(request, undefined),
+    Server: "llama.cpp",
+    ...(origin ? { "Access-Control-Allow-Origin": origin } : {}),
     "Access-Control-Allow-Credentials": "true",
     "Access-Control-Allow-Methods": "GET, POST",
     "Access-Control-Allow-Headers": "*",
@@ -103,7 +110,7 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
     ctx.log?.(formatRequestLine({ method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
     const headers = headersFor(request, reply.contentType);
     // After a read timeout the rest of the body may still be in flight: do not reuse the connection.
-    return new Response(reply.body, { status: reply.status, headers: reply.status === 408 ? { ...headers, Connection: "close" } : headers });
+    return new Response(reply.body, { status: reply.status, headers: reply.status === 408 ? closing(headers) : headers });
   };
   const fail = (error: unknown): Response => finish(errorReply(error, request));
   const route = ROUTES[path]?.[method];
@@ -116,6 +123,12 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
       return fail(error);
     }
   }, fail);
+}
+
+function closing(headers: Headers | Record<string, string>): Headers {
+  const copy = new Headers(headers);
+  copy.set("Connection", "close");
+  return copy;
 }
 
 export interface ServeOptions {

@@ -5,11 +5,11 @@ const UTF8 = new TextDecoder();
 
 /**
  * Reads the body as UTF-8 text, refusing more than `limit` bytes or a body that takes longer
- * than about `timeoutSeconds` to arrive (a slow-body client must not hold a request open forever).
+ * than `timeoutSeconds` to arrive (a slow-body client must not hold a request open forever).
  */
 export function readBody(request: Request, limit: number, timeoutSeconds = Infinity): Promise<string> {
   const read = readWithin(request, limit);
-  return Number.isFinite(timeoutSeconds) ? Promise.race([read, sharedExpiry(timeoutSeconds)]) : read;
+  return Number.isFinite(timeoutSeconds) ? withDeadline(read, timeoutSeconds) : read;
 }
 
 /**
@@ -23,7 +23,7 @@ export function readJsonBody(request: Request, limit: number, timeoutSeconds = I
   if (length === null) read = readChunked(request, limit).then(parseJson);
   else if (Number(length) > limit) read = Promise.reject(tooLarge(limit));
   else read = request.json().catch(rethrowAsInvalidJson);
-  return Number.isFinite(timeoutSeconds) ? Promise.race([read, sharedExpiry(timeoutSeconds)]) : read;
+  return Number.isFinite(timeoutSeconds) ? withDeadline(read, timeoutSeconds) : read;
 }
 
 export function parseJson(text: string): unknown {
@@ -41,19 +41,47 @@ function rethrowAsInvalidJson(error: unknown): never {
 }
 
 /**
- * Reads arriving within the same tenth of the timeout share one timer: a timer per request
- * costs more than the rest of the read. A read therefore gets between 90% and 100% of the
- * timeout.
+ * Body reads still in progress. One sweeper per process fails those past their deadline: a timer
+ * (or a race against a shared one) per request costs more than the rest of the request.
  */
-let expiry: { readonly bucket: number; readonly seconds: number; readonly promise: Promise<never> } | undefined;
+interface PendingRead {
+  readonly deadline: number;
+  readonly fail: (error: unknown) => void;
+}
+const pendingReads = new Set<PendingRead>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
 
-function sharedExpiry(seconds: number): Promise<never> {
-  const bucket = Math.floor(performance.now() / (seconds * 100));
-  if (expiry?.bucket === bucket && expiry.seconds === seconds) return expiry.promise;
-  const promise = new Promise<never>((_, reject) => setTimeout(() => reject(readTimedOut(seconds)), seconds * 1000));
-  promise.catch(() => {}); // most reads finish first: the rejection is nobody's error
-  expiry = { bucket, seconds, promise };
-  return promise;
+function withDeadline<T>(read: Promise<T>, seconds: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const pending: PendingRead = { deadline: performance.now() + seconds * 1000, fail: () => reject(readTimedOut(seconds)) };
+    pendingReads.add(pending);
+    sweeper ??= setInterval(sweep, Math.min(1000, seconds * 100));
+    read.then(
+      (value) => {
+        pendingReads.delete(pending);
+        resolve(value);
+      },
+      (error: unknown) => {
+        pendingReads.delete(pending);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Fails overdue reads; stops itself when nothing is pending. A read gets its timeout plus at most one tick. */
+function sweep(): void {
+  const now = performance.now();
+  for (const pending of pendingReads) {
+    if (pending.deadline <= now) {
+      pendingReads.delete(pending);
+      pending.fail(undefined);
+    }
+  }
+  if (pendingReads.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
 }
 
 /**
