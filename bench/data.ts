@@ -2,6 +2,9 @@
 // seeded synthetic dataset of any size. Shared by bench/run.ts and bench/matcher.bench.ts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { rng } from "../test/fixtures/random.ts";
+
+export { rng };
 
 export const DATASETS_DIR = resolve(import.meta.dir, "../../shared/datasets");
 export const AIME_FILE = resolve(DATASETS_DIR, "aimo-validation-aime/train.jsonl");
@@ -38,17 +41,6 @@ export function chatBody(prompt: string, stream = false): string {
   return JSON.stringify(body);
 }
 
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Up to `n` distinct items, a seeded random sample (all of them, shuffled, when n ≥ length). */
 export function sample<T>(items: readonly T[], n: number, seed = 1): T[] {

@@ -26,7 +26,7 @@ class Timer {
     const n = Math.min(this.calls, CAP);
     const sorted = this.samples.slice(0, n).sort();
     const at = (p: number) => (n ? sorted[Math.min(n - 1, Math.floor(p * (n - 1)))]! * 1000 : NaN);
-    return { calls: this.calls, totalMs: this.totalMs, avgUs: this.calls ? (this.totalMs / this.calls) * 1000 : NaN, p50Us: at(0.5), p99Us: at(0.99) };
+    return { calls: this.calls, totalMs: this.totalMs, avgUs: this.calls ? (this.totalMs / this.calls) * 1000 : 0, p50Us: n ? at(0.5) : 0, p99Us: n ? at(0.99) : 0 };
   }
 }
 

@@ -147,7 +147,7 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     port: options.port,
     development: false,
     // Bun answers a bare 413 above its own limit, before our handler runs; lift it so that
-    // readBody enforces --max-body-bytes and every client gets a JSON error.
+    // readJsonBody enforces --max-body-bytes and every client gets a JSON error.
     maxRequestBodySize: Infinity,
     // Bun shares a busy port by default (SO_REUSEPORT); a second simulator must fail instead.
     reusePort: false,

@@ -4,18 +4,11 @@ import { invalidRequest, readTimedOut, tooLarge } from "./errors.ts";
 const UTF8 = new TextDecoder();
 
 /**
- * Reads the body as UTF-8 text, refusing more than `limit` bytes or a body that takes longer
- * than `timeoutSeconds` to arrive (a slow-body client must not hold a request open forever).
- */
-export function readBody(request: Request, limit: number, timeoutSeconds = Infinity): Promise<string> {
-  const read = readWithin(request, limit);
-  return Number.isFinite(timeoutSeconds) ? withDeadline(read, timeoutSeconds) : read;
-}
-
-/**
- * Reads and parses a JSON body, with the same limits as {@link readBody}. With a declared length
- * Bun parses straight from the received bytes, which costs a third of decoding to a string and
- * parsing that (the request path's largest single saving).
+ * Reads and parses a JSON body, refusing more than `limit` bytes (413) or a body that takes longer
+ * than `timeoutSeconds` to arrive (408: a slow-body client must not hold a request open forever).
+ * A declared Content-Length is checked before reading, and Bun parses straight from the received
+ * bytes, which costs a third of decoding to a string and parsing that; Bun's HTTP parser holds the
+ * body to its declared length. A chunked body is counted as it arrives and abandoned at the limit.
  */
 export function readJsonBody(request: Request, limit: number, timeoutSeconds = Infinity): Promise<unknown> {
   const length = request.headers.get("content-length");
@@ -82,23 +75,6 @@ function sweep(): void {
     clearInterval(sweeper);
     sweeper = undefined;
   }
-}
-
-/**
- * A declared Content-Length is checked before reading; a chunked body is counted as it
- * arrives and abandoned at the limit.
- */
-function readWithin(request: Request, limit: number): Promise<string> {
-  const length = request.headers.get("content-length");
-  if (length === null) return readChunked(request, limit);
-  if (Number(length) > limit) return Promise.reject(tooLarge(limit));
-  // A declared, bounded length: Bun's own buffered read is twice as fast as a stream reader.
-  // Checked again because only Bun's HTTP parser holds a body to its header; UTF-8 has at
-  // least one byte per character, so more characters than the limit is always too large.
-  return request.text().then((text) => {
-    if (text.length > limit) throw tooLarge(limit);
-    return text;
-  });
 }
 
 async function readChunked(request: Request, limit: number): Promise<string> {

@@ -6,6 +6,7 @@
  * Setting LLAMA_SIM_FUZZ_SEED to another number explores new inputs; the suite must pass for any seed.
  */
 import type { Parameters } from "fast-check";
+export { rng } from "../fixtures/random.ts";
 
 export const FUZZ_SEED = (() => {
   const raw = process.env.LLAMA_SIM_FUZZ_SEED;
@@ -20,17 +21,6 @@ export function fuzzParams<T>(numRuns: number, extra: Parameters<T> = {}): Param
   return { seed: FUZZ_SEED, numRuns, ...extra };
 }
 
-/** Deterministic PRNG (mulberry32) for the few loops that are not fast-check properties. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** At most `max` characters of `s`, for assertion messages about megabyte inputs. */
 export function preview(s: string, max = 200): string {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { TokenCursor } from "../../src/match/normalize.ts";
+export { rng } from "../fixtures/random.ts";
 
 export const DATASETS_DIR = resolve(import.meta.dir, "../../../shared/datasets");
 export const haveDatasets = existsSync(DATASETS_DIR);
@@ -73,17 +74,6 @@ export const judgeUser = (response: string) =>
 export const judgeVariant = (pred: string, gold: string) =>
   `Extract the answer from this response:\n\nResponse: ${pred}\n\nExpected answer: ${gold}\n\nPlease provide only the extracted answer, nothing else.`;
 
-/** Deterministic PRNG (mulberry32) for building test inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Tokens of an already normalised string, straight from the cursor. */
 export function cursorTokens(s: string): string[] {
