@@ -23,6 +23,7 @@ import {
   type TemplateName,
 } from "./data.ts";
 import type { MatcherResult } from "./matcher.bench.ts";
+import type { StepResult as StreamStep } from "./streams.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BUN = process.execPath;
@@ -604,16 +605,6 @@ async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string
   return text.split("\n")[0]!.trim();
 }
 
-interface StreamStep {
-  n: number;
-  connected: number;
-  connectErrors: number;
-  ok: number;
-  errors: number;
-  firstError?: string;
-  connectMs: number;
-  drainMs: number;
-}
 
 // ---------------------------------------------------------------------------------------------------
 // CPU profile of llama-sim from source (readable names; same code as the binary, unminified)
