@@ -54,7 +54,6 @@ async function main(): Promise<void> {
         maxBodyBytes: config.maxBodyBytes,
         readTimeoutSeconds: config.readTimeoutSeconds,
         log: config.quiet ? undefined : requestLog.push,
-        startedAt: Date.now(),
       },
       { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
     );

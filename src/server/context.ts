@@ -16,5 +16,4 @@ export interface ServerContext {
   readonly readTimeoutSeconds: number;
   /** Called once per request with its log line; undefined when --quiet. */
   readonly log: ((line: string) => void) | undefined;
-  readonly startedAt: number;
 }

@@ -54,7 +54,6 @@ export function makeContext(options: { rate?: number; seed?: number; alias?: str
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     readTimeoutSeconds: options.readTimeoutSeconds ?? 10,
     log: options.quiet ? undefined : (line: string) => void lines.push(line),
-    startedAt: Date.now(),
     lines,
   };
 }
