@@ -12,6 +12,7 @@ import {
   parseUrl,
   type Config,
 } from "./config.ts";
+import { isDatasetName, PRESETS } from "./dataset/presets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -133,7 +134,7 @@ function resolveConfig(values: Values, env: Env): Config {
     seed: seed ? parseSeed(seed.text, seed.from) : randomSeed(),
     seedGiven: seed !== undefined,
     dataset: {
-      name: nonEmpty(pick(values, env, "dataset")) ?? DEFAULTS.dataset,
+      name: datasetName(pick(values, env, "dataset")),
       config: nonEmpty(pick(values, env, "dataset-config")),
       split: nonEmpty(pick(values, env, "dataset-split")),
       file,
@@ -152,6 +153,16 @@ function resolveConfig(values: Values, env: Env): Config {
     timeoutSeconds: timeout ? parseSeconds(timeout.text, timeout.from) : DEFAULTS.timeoutSeconds,
     readTimeoutSeconds: readTimeout ? parseSeconds(readTimeout.text, readTimeout.from) : DEFAULTS.readTimeoutSeconds,
   };
+}
+
+function datasetName(choice: { text: string; from: string } | undefined): string {
+  const name = nonEmpty(choice);
+  if (name === undefined) return DEFAULTS.dataset;
+  if (!isDatasetName(name)) {
+    const presets = PRESETS.map((p) => p.name).join(", ");
+    throw new ConfigError(`${choice!.from} must be a preset (${presets}) or an HF dataset id like owner/name (got "${name}")`);
+  }
+  return name;
 }
 
 function randomSeed(): number {
@@ -173,6 +184,6 @@ export function helpText(): string {
     ...rows,
     "",
     "A flag overrides its environment variable. HF_TOKEN, when set, is sent to the datasets-server as a Bearer token.",
-    "Routes: POST /v1/chat/completions, /chat/completions; GET /health, /v1/models, /models.",
+    "Routes: POST /v1/chat/completions, /chat/completions; GET /health, /v1/health, /v1/models, /models; OPTIONS (CORS).",
   ].join("\n");
 }

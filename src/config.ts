@@ -130,5 +130,5 @@ export function parseBoolEnv(text: string, name: string): boolean {
   const word = text.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
-  throw new ConfigError(`${name} must be one of true/false, 1/0, on/off, enabled/disabled (got "${text}")`);
+  throw new ConfigError(`${name} must be one of true/false, 1/0, on/off, enabled/disabled, yes/no (got "${text}")`);
 }

@@ -284,6 +284,8 @@ describe("bad command lines give a one-line ConfigError naming the flag", () => 
     [["--datasets-server", "ftp://x"], "--datasets-server"],
     [["--host="], "--host"],
     [["--dataset", " "], "--dataset"],
+    [["--dataset", "nonsense"], "--dataset"],
+    [["--dataset", "owner/name/extra"], "--dataset"],
   ])("%p", (argv, flag) => {
     expect(cliError(argv)).toContain(flag);
   });

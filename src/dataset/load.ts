@@ -69,13 +69,18 @@ async function loadHubRows(source: HubSource, opts: HubOptions): Promise<LoadedR
     throw new DatasetError(`${label} is not in the cache at ${cached.path} and --offline is set`);
   }
   const fetched = await fetchSplit(source, opts);
-  await writeCache(opts.cacheDir, source, {
-    datasetsServer: opts.datasetsServer,
-    fetchedAt: new Date().toISOString(),
-    numRowsTotal: fetched.numRowsTotal,
-    partial: fetched.partial,
-    rows: fetched.rows,
-  });
+  try {
+    await writeCache(opts.cacheDir, source, {
+      datasetsServer: opts.datasetsServer,
+      fetchedAt: new Date().toISOString(),
+      numRowsTotal: fetched.numRowsTotal,
+      partial: fetched.partial,
+      rows: fetched.rows,
+    });
+  } catch (error) {
+    // The cache only saves the next start a download: failing to write it must not stop this one.
+    opts.log(`warning: ${error instanceof Error ? error.message : String(error)}; continuing without caching ${label}`);
+  }
   return { rows: fetched.rows, origin: "hub", partial: fetched.partial };
 }
 

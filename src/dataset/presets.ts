@@ -33,6 +33,11 @@ export interface DatasetOverrides {
 // HF repo ids: `owner/name`, letters, digits, `-`, `_`, `.`.
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** Whether `name` is a preset or looks like an HF `owner/name`: checked with the flags, before any loading. */
+export function isDatasetName(name: string): boolean {
+  return PRESETS.some((p) => p.name === name.toLowerCase()) || REPO_ID.test(name);
+}
+
 /** A preset name or an HF `owner/name`, as the hub sources to load and concatenate. */
 export function resolveDataset(name: string, overrides: DatasetOverrides = {}): HubSource[] {
   const preset = PRESETS.find((p) => p.name === name.toLowerCase());

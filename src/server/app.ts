@@ -90,8 +90,7 @@ function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   const query = url.indexOf("?", start);
-  const path = query < 0 ? url.slice(start) : url.slice(start, query);
-  return path.includes("%") || path.includes("#") ? new URL(url).pathname : path;
+  return query < 0 ? url.slice(start) : url.slice(start, query);
 }
 
 /**
@@ -109,8 +108,9 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
   const finish = (reply: Reply): Response => {
     ctx.log?.(formatRequestLine({ method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
     const headers = headersFor(request, reply.contentType);
-    // After a read timeout the rest of the body may still be in flight: do not reuse the connection.
-    return new Response(reply.body, { status: reply.status, headers: reply.status === 408 ? closing(headers) : headers });
+    // After a read timeout or a refused body the rest of it may still be arriving: do not reuse the connection.
+    const close = reply.status === 408 || reply.status === 413;
+    return new Response(reply.body, { status: reply.status, headers: close ? closing(headers) : headers });
   };
   const fail = (error: unknown): Response => finish(errorReply(error, request));
   const route = ROUTES[path]?.[method];

@@ -123,6 +123,16 @@ describe("cache", () => {
     expect(o.lines[0]).toStartWith("using opencompass/AIME2025 (AIME2025-I/test) from the cache (15 rows fetched ");
   });
 
+  test("a cache that cannot be written is a warning, not a failed start", async () => {
+    const blocker = join(cache.path, `file${dirs++}`);
+    await writeFile(blocker, "not a directory");
+    const o = opts(join(blocker, "cache")); // mkdir under a regular file fails
+    const ds = await loadDataset(resolveDataset("aime"), o);
+    expect(ds.questions).toHaveLength(90);
+    expect(ds.origin).toBe("hub");
+    expect(o.lines.some((l) => l.startsWith("warning: ") && l.includes("continuing without caching"))).toBe(true);
+  });
+
   test("raw rows are cached, so other field flags work offline", async () => {
     const dir = freshCache();
     await loadDataset(resolveDataset("aime"), opts(dir));

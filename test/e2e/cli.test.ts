@@ -60,6 +60,8 @@ describe("bad values exit non-zero with one stderr line naming the flag", () => 
     { name: "--dataset-file /nonexistent.jsonl", args: ["--dataset-file", "/nonexistent.jsonl"], names: "--dataset-file" },
     { name: "LLAMA_SIM_SUCCESS_RATE=2", args: [], env: { LLAMA_SIM_SUCCESS_RATE: "2" }, names: "LLAMA_SIM_SUCCESS_RATE", code: 2 },
     { name: "--seed -1", args: ["--seed", "-1"], names: "--seed", code: 2 },
+    { name: "--dataset nonsense", args: ["--dataset", "nonsense"], names: "--dataset", code: 2 },
+    { name: "LLAMA_SIM_DATASET=nonsense", args: [], env: { LLAMA_SIM_DATASET: "nonsense" }, names: "LLAMA_SIM_DATASET", code: 2 },
     { name: "--max-body-bytes 0", args: ["--max-body-bytes", "0"], names: "--max-body-bytes", code: 2 },
     { name: "--datasets-server ftp://x", args: ["--datasets-server", "ftp://x"], names: "--datasets-server", code: 2 },
     { name: "--alias without a value", args: ["--alias"], names: "--alias", code: 2 },

@@ -242,7 +242,10 @@ describe("errors", () => {
     const ctx = makeContext({ maxBodyBytes: 256 });
     const big = JSON.stringify(chatBody(0, { padding: "x".repeat(1000) }));
     const request = new Request(BASE + "/v1/chat/completions", { method: "POST", body: big, headers: { "content-length": String(big.length) } });
-    const message = await expectError(await handle(request, ctx), 413, "invalid_request_error");
+    const response = await handle(request, ctx);
+    // The rest of a refused body may still be arriving: the connection is not reused.
+    expect(response.headers.get("connection")).toBe("close");
+    const message = await expectError(response, 413, "invalid_request_error");
     expect(message).toContain("256");
     expect(ctx.decider.ledger.totals.asked).toBe(0);
   });
