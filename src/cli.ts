@@ -12,7 +12,7 @@ import {
   parseUrl,
   type Config,
 } from "./config.ts";
-import { isDatasetName, PRESETS } from "./dataset/presets.ts";
+import { isDatasetName, PRESET_NAMES } from "./dataset/presets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -159,8 +159,7 @@ function datasetName(choice: { text: string; from: string } | undefined): string
   const name = nonEmpty(choice);
   if (name === undefined) return DEFAULTS.dataset;
   if (!isDatasetName(name)) {
-    const presets = PRESETS.map((p) => p.name).join(", ");
-    throw new ConfigError(`${choice!.from} must be a preset (${presets}) or an HF dataset id like owner/name (got "${name}")`);
+    throw new ConfigError(`${choice!.from} must be a preset (${PRESET_NAMES}) or an HF dataset id like owner/name (got "${name}")`);
   }
   return name;
 }

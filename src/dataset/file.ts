@@ -3,7 +3,7 @@ import { csvToRows } from "./csv.ts";
 import type { Row } from "./rows.ts";
 import { DatasetError } from "./types.ts";
 
-export const FILE_EXTENSIONS = [".jsonl", ".json", ".csv"] as const;
+const FILE_EXTENSIONS = [".jsonl", ".json", ".csv"] as const;
 
 /** Reads a local dataset file into raw rows; every failure is a one-line DatasetError naming the file. */
 export async function readRowsFile(path: string): Promise<Row[]> {
@@ -32,7 +32,7 @@ export async function readRowsFile(path: string): Promise<Row[]> {
 }
 
 /** One JSON object per line; blank lines are allowed. */
-export function parseJsonl(text: string, path: string): Row[] {
+function parseJsonl(text: string, path: string): Row[] {
   const rows: Row[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
@@ -49,7 +49,7 @@ export function parseJsonl(text: string, path: string): Row[] {
 }
 
 /** An array of objects, `{"rows": [...]}`, or a datasets-server /rows body (`rows[].row`). */
-export function parseJsonRows(text: string, path: string): Row[] {
+function parseJsonRows(text: string, path: string): Row[] {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -33,14 +33,19 @@ export interface DatasetOverrides {
 // HF repo ids: `owner/name`, letters, digits, `-`, `_`, `.`.
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** The preset names, for messages that list them. */
+export const PRESET_NAMES = PRESETS.map((p) => p.name).join(", ");
+
+const presetNamed = (name: string) => PRESETS.find((p) => p.name === name.toLowerCase());
+
 /** Whether `name` is a preset or looks like an HF `owner/name`: checked with the flags, before any loading. */
 export function isDatasetName(name: string): boolean {
-  return PRESETS.some((p) => p.name === name.toLowerCase()) || REPO_ID.test(name);
+  return presetNamed(name) !== undefined || REPO_ID.test(name);
 }
 
 /** A preset name or an HF `owner/name`, as the hub sources to load and concatenate. */
 export function resolveDataset(name: string, overrides: DatasetOverrides = {}): HubSource[] {
-  const preset = PRESETS.find((p) => p.name === name.toLowerCase());
+  const preset = presetNamed(name);
   if (preset !== undefined) {
     const configs = overrides.config !== undefined ? [overrides.config] : preset.configs;
     const fields = { ...preset.fields, ...definedOnly(overrides.fields) };
@@ -52,7 +57,7 @@ export function resolveDataset(name: string, overrides: DatasetOverrides = {}): 
     return [{ kind: "hub", repo: name, config: overrides.config ?? DEFAULTS.datasetConfig, split: overrides.split ?? DEFAULTS.datasetSplit, fields, name }];
   }
   throw new DatasetError(
-    `unknown dataset "${name}": use a preset (${PRESETS.map((p) => p.name).join(", ")}) or an HF dataset id like owner/name`,
+    `unknown dataset "${name}": use a preset (${PRESET_NAMES}) or an HF dataset id like owner/name`,
   );
 }
 

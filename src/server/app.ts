@@ -101,12 +101,14 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
   const started = ctx.log ? performance.now() : 0;
   const method = request.method;
   const path = pathOf(request.url);
+  const log = (status: number, outcome?: ChatOutcome, error?: string) =>
+    ctx.log?.(formatRequestLine({ method, path, status, outcome, error, ms: performance.now() - started }));
   if (method === "OPTIONS") {
-    ctx.log?.(formatRequestLine({ method, path, status: 200, outcome: undefined, ms: performance.now() - started }));
+    log(200);
     return preflight(request);
   }
   const finish = (reply: Reply): Response => {
-    ctx.log?.(formatRequestLine({ method, path, status: reply.status, outcome: reply.outcome, error: reply.error, ms: performance.now() - started }));
+    log(reply.status, reply.outcome, reply.error);
     const headers = headersFor(request, reply.contentType);
     // After a read timeout or a refused body the rest of it may still be arriving: do not reuse the connection.
     const close = reply.status === 408 || reply.status === 413;
