@@ -5,8 +5,14 @@ export interface Question {
   /** The row's own id when it has one (`id`, `ID`, `unique_id`), else the index as a string. */
   readonly id: string;
   readonly text: string;
-  /** Canonical gold answer, e.g. AIME "033" -> "33", GSM8K "... #### 72" -> "72". */
+  /** Canonical gold answer, e.g. AIME "033" -> "33", GSM8K "... #### 72" -> "72"; for multiple choice the correct option's text. */
   readonly answer: string;
+  /** The dataset this question came from (preset name, HF id or file path), for runs over several datasets. */
+  readonly dataset?: string;
+  /** Multiple choice (GPQA): every option's text, the correct one (== answer) first; clients shuffle them. */
+  readonly choices?: readonly string[];
+  /** Relative difficulty in [0, 1] when the dataset has one (MATH-500 level, AIME problem number). */
+  readonly difficulty?: number;
 }
 
 export interface Dataset {
