@@ -2,13 +2,59 @@ import type { FieldNames } from "./dataset/types.ts";
 
 /** What the user asked for; presets and defaults are resolved by the dataset module. */
 export interface DatasetChoice {
-  /** A preset name (`aime`) or an HF repo id (`owner/name`); ignored when `file` is set. */
-  readonly name: string;
+  /** Preset names (`aime`) or HF repo ids (`owner/name`), served together from one index; ignored when `file` is set. */
+  readonly names: readonly string[];
   /** Explicit `--dataset-config` / `--dataset-split`; undefined means the preset's or the default. */
   readonly config: string | undefined;
   readonly split: string | undefined;
   readonly file: string | undefined;
   readonly fields: FieldNames;
+  /** Where hub datasets come from: auto = cache, then the datasets-server, then the embedded snapshot. */
+  readonly source: DatasetSourceChoice;
+}
+
+export const DATASET_SOURCES = ["auto", "hub", "cache", "embedded"] as const;
+export type DatasetSourceChoice = (typeof DATASET_SOURCES)[number];
+export const RESPONSE_STYLES = ["short", "reasoning", "think", "mixed"] as const;
+export type ResponseStyleChoice = (typeof RESPONSE_STYLES)[number];
+export const REASONING_FORMATS = ["auto", "deepseek", "none"] as const;
+export type ReasoningFormat = (typeof REASONING_FORMATS)[number];
+export const ANSWER_FORMS = ["canonical", "varied"] as const;
+export type AnswerForms = (typeof ANSWER_FORMS)[number];
+export const WRONG_STYLES = ["plausible", "off-by-one", "no-answer", "mixed"] as const;
+export type WrongStyleChoice = (typeof WRONG_STYLES)[number];
+export const UNMATCHED_POLICIES = ["error", "echo"] as const;
+export type UnmatchedPolicy = (typeof UNMATCHED_POLICIES)[number];
+export const MODES = ["random", "fixed", "exact", "difficulty"] as const;
+export type ModeChoice = (typeof MODES)[number];
+export const DIFFICULTY_SOURCES = ["beta", "dataset"] as const;
+export type DifficultySource = (typeof DIFFICULTY_SOURCES)[number];
+
+/** How replies are written (issue: answers shaped like real models'). */
+export interface ReplyOptions {
+  readonly style: ResponseStyleChoice;
+  /** Length of a reasoning chain in tokens (--reasoning-tokens). */
+  readonly reasoningTokens: number;
+  /** Where thoughts go by default; a request's `reasoning_format` overrides it. */
+  readonly reasoningFormat: ReasoningFormat;
+  readonly answerForms: AnswerForms;
+  readonly wrongStyle: WrongStyleChoice;
+  readonly onUnmatched: UnmatchedPolicy;
+}
+
+/** How outcomes are decided and recorded. */
+export interface DecisionOptions {
+  readonly mode: ModeChoice;
+  readonly difficultySource: DifficultySource;
+  /** Concentration alpha+beta of the difficulty Beta distribution. */
+  readonly difficultySpread: number;
+  readonly greedy: boolean;
+  /** Honour X-Sim-Outcome and allow POST /sim/reset. */
+  readonly allowOverride: boolean;
+  readonly ledgerFile: string | undefined;
+  /** Records kept in memory for GET /sim/ledger. */
+  readonly ledgerKeep: number;
+  readonly metrics: boolean;
 }
 
 /** Everything the process needs, resolved from flags, environment and defaults. */
@@ -33,6 +79,8 @@ export interface Config {
   readonly timeoutSeconds: number;
   /** Seconds allowed to receive a request body once its headers are in. */
   readonly readTimeoutSeconds: number;
+  readonly reply: ReplyOptions;
+  readonly decision: DecisionOptions;
 }
 
 export const DEFAULTS = {
@@ -47,6 +95,9 @@ export const DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   timeoutSeconds: 600,
   readTimeoutSeconds: 10,
+  reasoningTokens: 400,
+  difficultySpread: 4,
+  ledgerKeep: 100_000,
 } as const;
 
 /** A bad flag or environment value; the message is the one line the user sees. */
@@ -131,4 +182,31 @@ export function parseBoolEnv(text: string, name: string): boolean {
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
   throw new ConfigError(`${name} must be one of true/false, 1/0, on/off, enabled/disabled, yes/no (got "${text}")`);
+}
+
+/** One of a fixed set of words, e.g. --mode fixed. */
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  const word = text.trim().toLowerCase();
+  if (!(choices as readonly string[]).includes(word)) {
+    throw new ConfigError(`${flag} must be one of ${choices.join(", ")} (got "${text}")`);
+  }
+  return word as T;
+}
+
+/** A whole number in [min, max]. */
+export function parseInteger(text: string, flag: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < min || Number(trimmed) > max) {
+    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max} (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+/** A positive decimal number, at most `max`. */
+export function parsePositive(text: string, flag: string, max: number): number {
+  const trimmed = text.trim();
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(trimmed) || Number(trimmed) <= 0 || Number(trimmed) > max) {
+    throw new ConfigError(`${flag} must be a number above 0 and at most ${max} (got "${text}")`);
+  }
+  return Number(trimmed);
 }

@@ -1,6 +1,7 @@
 import { parseCli } from "./cli.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { loadChosenDataset } from "./dataset/choose.ts";
+import { presetListText } from "./dataset/presets.ts";
 import { DatasetError, type Dataset } from "./dataset/types.ts";
 import { Decider } from "./decide/decide.ts";
 import { QuestionIndex } from "./match/index.ts";
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   }
   if (cli.kind === "help") return void process.stdout.write(`${cli.text}\n`);
   if (cli.kind === "version") return void process.stdout.write(`${versionText()}\n`);
+  if (cli.kind === "list-datasets") return void process.stdout.write(`${presetListText()}\n`);
   const config = cli.config;
 
   const loadStart = performance.now();

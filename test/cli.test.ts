@@ -33,7 +33,7 @@ describe("defaults", () => {
     expect(c.port).toBe(8033);
     expect(c.successRate).toBe(0.8);
     expect(c.alias).toBe("llama");
-    expect(c.dataset.name).toBe("aime");
+    expect(c.dataset.names[0]).toBe("aime");
     expect(c.dataset.config).toBeUndefined();
     expect(c.dataset.split).toBeUndefined();
     expect(c.dataset.file).toBeUndefined();
@@ -84,7 +84,7 @@ const STRING_FLAGS: Record<string, FlagCase> = {
   port: { envValue: "9000", flagValue: "0", read: (c) => c.port, envExpected: 9000, flagExpected: 0 },
   "success-rate": { envValue: "0.25", flagValue: "1", read: (c) => c.successRate, envExpected: 0.25, flagExpected: 1 },
   seed: { envValue: "42", flagValue: "7", read: (c) => [c.seed, c.seedGiven], envExpected: [42, true], flagExpected: [7, true] },
-  dataset: { envValue: "gsm8k", flagValue: "owner/name", read: (c) => c.dataset.name, envExpected: "gsm8k", flagExpected: "owner/name" },
+  dataset: { envValue: "gsm8k", flagValue: "owner/name", read: (c) => c.dataset.names[0], envExpected: "gsm8k", flagExpected: "owner/name" },
   "dataset-config": { envValue: "main", flagValue: "AIME2025-I", read: (c) => c.dataset.config, envExpected: "main", flagExpected: "AIME2025-I" },
   "dataset-split": { envValue: "test", flagValue: "validation", read: (c) => c.dataset.split, envExpected: "test", flagExpected: "validation" },
   "dataset-file": { envValue: "/data/a.jsonl", flagValue: "b.csv", read: (c) => c.dataset.file, envExpected: "/data/a.jsonl", flagExpected: "b.csv" },
@@ -102,16 +102,31 @@ const STRING_FLAGS: Record<string, FlagCase> = {
   "max-body-bytes": { envValue: "2KiB", flagValue: "4096", read: (c) => c.maxBodyBytes, envExpected: 2048, flagExpected: 4096 },
   timeout: { envValue: "30", flagValue: "45.5", read: (c) => c.timeoutSeconds, envExpected: 30, flagExpected: 45.5 },
   "read-timeout": { envValue: "3", flagValue: "0.5", read: (c) => c.readTimeoutSeconds, envExpected: 3, flagExpected: 0.5 },
+  source: { envValue: "embedded", flagValue: "cache", read: (c) => c.dataset.source, envExpected: "embedded", flagExpected: "cache" },
+  "response-style": { envValue: "reasoning", flagValue: "mixed", read: (c) => c.reply.style, envExpected: "reasoning", flagExpected: "mixed" },
+  "reasoning-tokens": { envValue: "1000", flagValue: "0", read: (c) => c.reply.reasoningTokens, envExpected: 1000, flagExpected: 0 },
+  "reasoning-format": { envValue: "none", flagValue: "deepseek", read: (c) => c.reply.reasoningFormat, envExpected: "none", flagExpected: "deepseek" },
+  "answer-forms": { envValue: "varied", flagValue: "canonical", read: (c) => c.reply.answerForms, envExpected: "varied", flagExpected: "canonical" },
+  "wrong-style": { envValue: "no-answer", flagValue: "off-by-one", read: (c) => c.reply.wrongStyle, envExpected: "no-answer", flagExpected: "off-by-one" },
+  "on-unmatched": { envValue: "echo", flagValue: "error", read: (c) => c.reply.onUnmatched, envExpected: "echo", flagExpected: "error" },
+  mode: { envValue: "fixed", flagValue: "exact", read: (c) => c.decision.mode, envExpected: "fixed", flagExpected: "exact" },
+  difficulty: { envValue: "dataset", flagValue: "beta", read: (c) => c.decision.difficultySource, envExpected: "dataset", flagExpected: "beta" },
+  "difficulty-spread": { envValue: "2", flagValue: "0.5", read: (c) => c.decision.difficultySpread, envExpected: 2, flagExpected: 0.5 },
+  ledger: { envValue: "/tmp/a.jsonl", flagValue: "b.jsonl", read: (c) => c.decision.ledgerFile, envExpected: "/tmp/a.jsonl", flagExpected: "b.jsonl" },
+  "ledger-keep": { envValue: "10", flagValue: "0", read: (c) => c.decision.ledgerKeep, envExpected: 10, flagExpected: 0 },
 };
 
 const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
   offline: (c) => c.offline,
   quiet: (c) => c.quiet,
+  greedy: (c) => c.decision.greedy,
+  "allow-override": (c) => c.decision.allowOverride,
+  metrics: (c) => c.decision.metrics,
 };
 
 describe("every flag and its environment variable", () => {
   test("the tables above cover every flag in FLAGS", () => {
-    const covered = new Set([...Object.keys(STRING_FLAGS), ...Object.keys(BOOLEAN_FLAGS), "help", "version"]);
+    const covered = new Set([...Object.keys(STRING_FLAGS), ...Object.keys(BOOLEAN_FLAGS), "help", "version", "list-datasets"]);
     expect(FLAGS.map((f) => f.name).sort()).toEqual([...covered].sort());
   });
 
@@ -122,6 +137,8 @@ describe("every flag and its environment variable", () => {
     expect(env.alias).toBe("LLAMA_ARG_ALIAS");
     expect(env["success-rate"]).toBe("LLAMA_SIM_SUCCESS_RATE");
     expect(env.seed).toBe("LLAMA_SIM_SEED");
+    expect(env.metrics).toBe("LLAMA_ARG_ENDPOINT_METRICS");
+    expect(env["reasoning-format"]).toBe("LLAMA_ARG_REASONING_FORMAT");
     // Every other flag with a variable uses the LLAMA_SIM_ prefix and the flag's own name.
     for (const flag of FLAGS) {
       if (!flag.env || flag.env.startsWith("LLAMA_ARG_")) continue;
@@ -255,7 +272,7 @@ describe("--help and --version", () => {
     expect(Number(byName.port)).toBe(c.port);
     expect(Number(byName["success-rate"])).toBe(c.successRate);
     expect(byName.alias).toBe(c.alias);
-    expect(byName.dataset).toBe(c.dataset.name);
+    expect(byName.dataset).toBe(c.dataset.names[0]);
     expect(byName["datasets-server"]).toBe(c.datasetsServer);
     expect(parseByteCount(byName["max-body-bytes"]!, "x")).toBe(DEFAULTS.maxBodyBytes);
   });
@@ -336,5 +353,24 @@ describe("bad command lines give a one-line ConfigError naming the flag", () => 
       expect(message).toContain(name);
       expect(message).not.toContain("--");
     }
+  });
+});
+
+describe("choice flags", () => {
+  test("a word outside the set names the flag and the choices", () => {
+    expect(() => run(["--mode", "sometimes"])).toThrow('--mode must be one of random, fixed, exact, difficulty (got "sometimes")');
+    expect(() => run([], { LLAMA_SIM_RESPONSE_STYLE: "verbose" })).toThrow("LLAMA_SIM_RESPONSE_STYLE must be one of short, reasoning, think, mixed");
+    expect(() => run(["--reasoning-tokens=-1"])).toThrow("--reasoning-tokens must be a whole number from 0 to 32768");
+    expect(() => run(["--difficulty-spread", "0"])).toThrow("--difficulty-spread must be a number above 0");
+  });
+
+  test("several datasets, comma-separated; a repeat or a bad name is refused", () => {
+    expect(run(["--dataset", "aime, gsm8k,math500"]).dataset.names).toEqual(["aime", "gsm8k", "math500"]);
+    expect(() => run(["--dataset", "aime,aime"])).toThrow("--dataset names a dataset twice");
+    expect(() => run(["--dataset", "aime,nope"])).toThrow('(got "nope")');
+  });
+
+  test("--list-datasets is a command of its own", () => {
+    expect(parseCli(["--list-datasets"], {}).kind).toBe("list-datasets");
   });
 });

@@ -12,7 +12,7 @@ export async function loadChosenDataset(
   const sources: DatasetSource[] =
     choice.file !== undefined
       ? [{ kind: "file", path: choice.file, fields: choice.fields }]
-      : resolveDataset(choice.name, { config: choice.config, split: choice.split, fields: choice.fields });
+      : resolveDataset(choice.names[0]!, { config: choice.config, split: choice.split, fields: choice.fields });
   const load = loadDataset(sources, {
     datasetsServer: config.datasetsServer,
     cacheDir: config.cacheDir,

@@ -67,3 +67,8 @@ function definedOnly(fields: FieldNames | undefined): FieldNames {
   if (fields?.answer !== undefined) out.answer = fields.answer;
   return out;
 }
+
+/** `--list-datasets`: one line per preset with where it comes from. */
+export function presetListText(): string {
+  return PRESETS.map((p) => `${p.name.padEnd(10)} ${p.repo} (${p.configs.join(" + ")}, split ${p.split})`).join("\n");
+}
