@@ -1,16 +1,10 @@
-import { completeWithin, renderReply, type Completion } from "../respond/render.ts";
 import { timingsFor } from "../respond/timings.ts";
-import { estimateTokens, splitIntoPieces } from "../respond/tokens.ts";
-import { wrongAnswer } from "../respond/wrong.ts";
+import { splitIntoPieces } from "../respond/tokens.ts";
+import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
 import type { ServerContext } from "./context.ts";
-import { invalidRequest } from "./errors.ts";
 import type { ChatRequest } from "./request.ts";
 
-/** What the request log reports about a chat reply. */
-export interface ChatOutcome {
-  readonly questionId: string;
-  readonly correct: boolean;
-}
+export type { ChatOutcome } from "./answer.ts";
 
 export interface ChatReply {
   readonly outcome: ChatOutcome;
@@ -45,25 +39,10 @@ export function completionId(): string {
   return LATIN1.decode(idBytes);
 }
 
-/** Chat template overhead per message in a typical Llama-3 template. */
-const TOKENS_PER_MESSAGE = 4;
-
 export function answerChat(ctx: ServerContext, request: ChatRequest): ChatReply {
-  const index = ctx.findQuestion(request.texts);
-  if (index === undefined) {
-    throw invalidRequest(
-      `no dataset question matched the request: the prompt must contain one of the ${ctx.dataset.questions.length} questions of ${ctx.dataset.name} in full`,
-    );
-  }
-  const question = ctx.dataset.questions[index]!;
-  const outcome = ctx.decider.decide(index);
-  const answer = outcome.correct ? question.answer : wrongAnswer(question.answer, ctx.pool, ctx.decider.seed, outcome.keys);
-  const completion = completeWithin(renderReply(answer), request.maxTokens);
-  const promptTokens = request.texts.reduce((sum, text) => sum + estimateTokens(text) + TOKENS_PER_MESSAGE, 0);
-  const body = request.stream
-    ? streamBody(ctx, completion, promptTokens, request.includeUsage)
-    : completionJson(ctx, completion, promptTokens);
-  return { outcome: { questionId: question.id, correct: outcome.correct }, body, stream: request.stream };
+  const answer = answerPrompt(ctx, { messages: request.messages, maxTokens: request.maxTokens });
+  const body = request.stream ? streamBody(ctx, answer, request.includeUsage) : completionJson(ctx, answer);
+  return { outcome: answer.outcome, body, stream: request.stream };
 }
 
 function usageJson(promptTokens: number, completionTokens: number): string {
@@ -94,7 +73,8 @@ function modelJson(ctx: ServerContext): string {
   return fields;
 }
 
-function completionJson(ctx: ServerContext, completion: Completion, promptTokens: number): string {
+function completionJson(ctx: ServerContext, completion: Answer): string {
+  const promptTokens = completion.promptTokens;
   const created = Math.floor(Date.now() / 1000);
   const timings = timingsJson(promptTokens, completion.completionTokens);
   return (
@@ -109,7 +89,8 @@ function completionJson(ctx: ServerContext, completion: Completion, promptTokens
  * per piece of text, a finish chunk with an empty delta, the usage chunk if asked, then [DONE].
  * `timings` rides on the last chunk before [DONE].
  */
-function streamBody(ctx: ServerContext, completion: Completion, promptTokens: number, includeUsage: boolean): string {
+function streamBody(ctx: ServerContext, completion: Answer, includeUsage: boolean): string {
+  const promptTokens = completion.promptTokens;
   const created = Math.floor(Date.now() / 1000);
   const meta = `"created":${created},"id":"${completionId()}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
   const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":${delta}}],${meta}}\n\n`;

@@ -1,9 +1,10 @@
+import type { PromptMessage } from "./answer.ts";
 import { invalidRequest } from "./errors.ts";
 
 /** What the simulator needs from a chat completion request, validated. */
 export interface ChatRequest {
-  /** The text of every message, in order, for the question matcher. */
-  readonly texts: readonly string[];
+  /** Every message with text, in order, for the judge detector and the question matcher. */
+  readonly messages: readonly PromptMessage[];
   readonly stream: boolean;
   readonly includeUsage: boolean;
   /** n_predict, else max_completion_tokens, else max_tokens (llama-server's order); undefined = no limit. */
@@ -19,7 +20,7 @@ const TOKEN_LIMIT_FIELDS = ["n_predict", "max_completion_tokens", "max_tokens"];
 
 export function parseChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw invalidRequest("request body must be a JSON object");
-  const texts = parseMessages(body.messages);
+  const messages = parseMessages(body.messages);
   for (const field of NUMERIC_FIELDS) {
     const value = body[field];
     if (value !== undefined && value !== null && typeof value !== "number") throw invalidRequest(`'${field}' must be a number`);
@@ -31,7 +32,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   if (body.n !== undefined && body.n !== null && body.n !== 1) {
     throw invalidRequest(typeof body.n === "number" ? "only one completion choice is supported (n must be 1)" : "'n' must be a number");
   }
-  return { texts, stream, includeUsage, maxTokens: tokenLimit(body) };
+  return { messages, stream, includeUsage, maxTokens: tokenLimit(body) };
 }
 
 function optionalBoolean(value: unknown, name: string): boolean | undefined {
@@ -50,11 +51,11 @@ function tokenLimit(body: Json): number | undefined {
   return undefined;
 }
 
-function parseMessages(messages: unknown): string[] {
+function parseMessages(messages: unknown): PromptMessage[] {
   if (messages === undefined || messages === null) throw invalidRequest("'messages' is required");
   if (!Array.isArray(messages)) throw invalidRequest("Expected 'messages' to be an array");
   if (messages.length === 0) throw invalidRequest("'messages' must not be empty");
-  const texts: string[] = [];
+  const texts: PromptMessage[] = [];
   let trailingAssistants = 0;
   messages.forEach((message, i) => {
     if (!isObject(message)) throw invalidRequest(`messages[${i}] must be an object`);
@@ -66,7 +67,7 @@ function parseMessages(messages: unknown): string[] {
       throw invalidRequest(`messages[${i}] has no 'content'`);
     }
     const text = contentText(content, i);
-    if (text !== "") texts.push(text);
+    if (text !== "") texts.push({ role, text });
   });
   if (trailingAssistants > 1) throw invalidRequest("Cannot have 2 or more assistant messages at the end of the list.");
   return texts;

@@ -3,9 +3,9 @@ import { formatRequestLine, LineBuffer } from "../../src/server/log.ts";
 
 describe("formatRequestLine", () => {
   test("a chat request: timestamp, method, path, status, question and outcome, time", () => {
-    const line = formatRequestLine({ method: "POST", path: "/v1/chat/completions", status: 200, outcome: { questionId: "17", correct: true }, ms: 0.2149 });
+    const line = formatRequestLine({ method: "POST", path: "/v1/chat/completions", status: 200, outcome: { kind: "question", questionId: "17", correct: true }, ms: 0.2149 });
     expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z POST \/v1\/chat\/completions 200 q=17 correct 0\.21ms$/);
-    expect(formatRequestLine({ method: "POST", path: "/chat/completions", status: 200, outcome: { questionId: "aime-3", correct: false }, ms: 12 })).toMatch(
+    expect(formatRequestLine({ method: "POST", path: "/chat/completions", status: 200, outcome: { kind: "question", questionId: "aime-3", correct: false }, ms: 12 })).toMatch(
       / POST \/chat\/completions 200 q=aime-3 wrong 12\.00ms$/,
     );
   });

@@ -84,7 +84,7 @@ describe("parseChatRequest rejects what llama-server's tests reject", () => {
 describe("parseChatRequest accepts valid requests", () => {
   test("llama-eval's request", () => {
     expect(parseChatRequest({ model: "llama", messages: [user("What is 1+1?")], n_predict: -1, temperature: 0.6, top_k: 20, top_p: 0.95, min_p: 0 })).toEqual({
-      texts: ["What is 1+1?"],
+      messages: [{ role: "user", text: "What is 1+1?" }],
       stream: false,
       includeUsage: false,
       maxTokens: -1,
@@ -93,7 +93,7 @@ describe("parseChatRequest accepts valid requests", () => {
 
   test("system + user keeps every text in order", () => {
     const r = parseChatRequest({ messages: [{ role: "system", content: "Be brief." }, user("Q?")] });
-    expect(r.texts).toEqual(["Be brief.", "Q?"]);
+    expect(r.messages.map((m) => m.text)).toEqual(["Be brief.", "Q?"]);
   });
 
   test("content as an array of text parts is joined; images and audio are accepted and skipped", () => {
@@ -107,7 +107,7 @@ describe("parseChatRequest accepts valid requests", () => {
         ]),
       ],
     });
-    expect(r.texts).toEqual(["line one\nline two"]);
+    expect(r.messages.map((m) => m.text)).toEqual(["line one\nline two"]);
   });
 
   test("null and empty content add no text; an assistant with tool_calls needs no content", () => {
@@ -120,15 +120,15 @@ describe("parseChatRequest accepts valid requests", () => {
         user("again"),
       ],
     });
-    expect(r.texts).toEqual(["Q", "again"]);
+    expect(r.messages.map((m) => m.text)).toEqual(["Q", "again"]);
   });
 
   test("one trailing assistant message (a prefill) is allowed", () => {
-    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "Let me" }] }).texts).toEqual(["Q", "Let me"]);
+    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "Let me" }] }).messages.map((m) => m.text)).toEqual(["Q", "Let me"]);
   });
 
   test("unknown fields are ignored, as llama-server does", () => {
-    expect(parseChatRequest({ messages: [user("Q")], reasoning_effort: "high", foo: { bar: 1 }, model: 5 }).texts).toEqual(["Q"]);
+    expect(parseChatRequest({ messages: [user("Q")], reasoning_effort: "high", foo: { bar: 1 }, model: 5 }).messages.map((m) => m.text)).toEqual(["Q"]);
   });
 
   test("stream, include_usage, n=1 and nulls", () => {
@@ -152,7 +152,7 @@ describe("parseChatRequest accepts valid requests", () => {
   test("property: the texts are exactly the non-empty string contents, in order", () => {
     fc.assert(
       fc.property(fc.array(fc.record({ role: fc.constantFrom("system", "user", "tool"), content: fc.string() }), { minLength: 1, maxLength: 6 }), (messages) => {
-        expect(parseChatRequest({ messages }).texts).toEqual(messages.map((m) => m.content).filter((c) => c !== ""));
+        expect(parseChatRequest({ messages }).messages.map((m) => m.text)).toEqual(messages.map((m) => m.content).filter((c) => c !== ""));
       }),
     );
   });
