@@ -138,7 +138,7 @@ describe("every flag and its environment variable", () => {
     expect(env["success-rate"]).toBe("LLAMA_SIM_SUCCESS_RATE");
     expect(env.seed).toBe("LLAMA_SIM_SEED");
     expect(env.metrics).toBe("LLAMA_ARG_ENDPOINT_METRICS");
-    expect(env["reasoning-format"]).toBe("LLAMA_ARG_REASONING_FORMAT");
+    expect(env["reasoning-format"]).toBe("LLAMA_ARG_THINK");
     // Every other flag with a variable uses the LLAMA_SIM_ prefix and the flag's own name.
     for (const flag of FLAGS) {
       if (!flag.env || flag.env.startsWith("LLAMA_ARG_")) continue;

@@ -1,4 +1,4 @@
-/** Counts, per question, how often it was asked and how it was answered. */
+/** Counts, per question, how often it was asked, and how the replies went overall. */
 export class Ledger {
   readonly #asked: Uint32Array;
   #correct = 0;
@@ -22,5 +22,12 @@ export class Ledger {
 
   get totals(): { readonly asked: number; readonly correct: number; readonly wrong: number } {
     return { asked: this.#correct + this.#wrong, correct: this.#correct, wrong: this.#wrong };
+  }
+
+  /** Back to a fresh start: every question's next ask is attempt 0 again. */
+  reset(): void {
+    this.#asked.fill(0);
+    this.#correct = 0;
+    this.#wrong = 0;
   }
 }

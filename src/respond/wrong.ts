@@ -1,4 +1,5 @@
 import { below } from "../decide/random.ts";
+import { exactValue, sameValue, type Rational } from "./forms.ts";
 
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+\.\d+$/;
@@ -62,6 +63,8 @@ function wrongInteger(gold: number, pool: AnswerPool | undefined, seed: number, 
   if (range && gold >= range.min && gold <= range.max) {
     lo = Math.max(lo, range.min);
     hi = Math.min(hi, range.max);
+    // Gold 0 of a range like -8..0: staying non-negative would leave only the gold itself.
+    if (hi === lo) lo = Math.max(gold - spread, range.min);
   }
   // Choose among the (hi - lo) values other than gold.
   const pickIndex = below(hi - lo, seed, [...keys, 4]);
@@ -80,4 +83,108 @@ function wrongDecimal(gold: string, seed: number, keys: readonly number[]): stri
   const value = scaled + sign * steps;
   const digits = (value < 0n ? -value : value).toString().padStart(decimals + 1, "0");
   return `${value < 0n ? "-" : ""}${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
+}
+
+/**
+ * How a reply gets a question wrong: `plausible` (wrongAnswer: near the gold, or another answer of
+ * the dataset), `off-by-one` (the classic slip: gold ± 1), `no-answer` (the reply states none).
+ */
+export type WrongStyle = "plausible" | "off-by-one" | "no-answer";
+
+/** Shown letters of a multiple-choice prompt, and the one carrying the correct option. */
+export interface MultipleChoice {
+  readonly letters: readonly string[];
+  readonly goldLetter: string;
+}
+
+const RETRIES = 8;
+
+/**
+ * A wrong answer in `style`, never equal to `gold` as a string nor, when both are plain numbers or
+ * simple fractions, in value (so "\frac{0}{2}" is never the miss for "\frac{0}{1}"); undefined for
+ * `no-answer`. Integer golds inside the pool's range stay inside it (unless the range has no
+ * other integer). For multiple choice the result is another shown letter: `plausible` any of
+ * them, `off-by-one` a neighbour of the gold letter in the shown order.
+ */
+export function wrongFor(
+  style: WrongStyle,
+  gold: string,
+  pool: AnswerPool,
+  seed: number,
+  keys: readonly number[],
+  mc?: MultipleChoice,
+): string | undefined {
+  if (style === "no-answer") return undefined;
+  if (mc) return wrongLetter(style, mc, seed, keys);
+  if (style === "off-by-one") {
+    const slips = offByOne(gold, pool);
+    if (slips.length > 0) return slips[below(slips.length, seed, [...keys, 11])]!;
+  }
+  return plausible(gold, pool, seed, keys);
+}
+
+function plausible(gold: string, pool: AnswerPool, seed: number, keys: readonly number[]): string {
+  const goldValue = exactValue(gold);
+  // The first draw is exactly wrongAnswer's, so "plausible" replays as the plain wrong answers did.
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
+    const wrong = wrongAnswer(gold, pool, seed, attempt === 0 ? keys : [...keys, 12, attempt]);
+    if (!goldValue || !equalValue(goldValue, wrong)) return wrong;
+  }
+  // Only reached for values that most perturbations leave unchanged (\frac{0}{n}); a slip never is.
+  return offByOne(gold, pool)[0] ?? `${gold}1`;
+}
+
+function equalValue(gold: Rational, text: string): boolean {
+  const value = exactValue(text);
+  return value !== undefined && sameValue(gold, value);
+}
+
+/** Every gold ± 1 slip that changes the value: the integer itself, the last decimal place, or one number inside LaTeX. */
+function offByOne(gold: string, pool: AnswerPool): string[] {
+  if (INTEGER.test(gold)) return integerSlips(BigInt(gold), pool);
+  if (DECIMAL.test(gold)) return decimalSlips(gold);
+  const goldValue = exactValue(gold);
+  const slips: string[] = [];
+  for (const run of gold.matchAll(DIGITS)) {
+    const value = BigInt(run[0]);
+    // As in wrongInteger, a positive number inside LaTeX stays positive: no \frac{0}{0}.
+    for (const next of value > 1n ? [value - 1n, value + 1n] : [value + 1n]) {
+      // Keep a zero-padded run's width ("1.05" -> "1.04"), else write the number plainly.
+      const digits = run[0].startsWith("0") ? next.toString().padStart(run[0].length, "0") : next.toString();
+      const slip = gold.slice(0, run.index) + digits + gold.slice(run.index + run[0].length);
+      if (slip !== gold && !(goldValue && equalValue(goldValue, slip))) slips.push(slip);
+    }
+  }
+  return slips;
+}
+
+function integerSlips(gold: bigint, pool: AnswerPool): string[] {
+  const both = [gold - 1n, gold + 1n];
+  const range = pool.integerRange;
+  if (!range || gold < BigInt(range.min) || gold > BigInt(range.max)) return both.map(String);
+  const inside = both.filter((v) => v >= BigInt(range.min) && v <= BigInt(range.max));
+  return (inside.length > 0 ? inside : both).map(String);
+}
+
+function decimalSlips(gold: string): string[] {
+  const negative = gold.startsWith("-");
+  const [whole, fraction] = gold.replace(/^-/, "").split(".") as [string, string];
+  const scaled = BigInt(whole + fraction) * (negative ? -1n : 1n);
+  return [scaled - 1n, scaled + 1n].map((value) => {
+    const digits = (value < 0n ? -value : value).toString().padStart(fraction.length + 1, "0");
+    return `${value < 0n ? "-" : ""}${digits.slice(0, -fraction.length)}.${digits.slice(-fraction.length)}`;
+  });
+}
+
+function wrongLetter(style: WrongStyle, { letters, goldLetter }: MultipleChoice, seed: number, keys: readonly number[]): string {
+  const shown = [...new Set(letters)];
+  let others = shown.filter((letter) => letter !== goldLetter);
+  if (style === "off-by-one") {
+    const at = shown.indexOf(goldLetter);
+    const neighbours = at < 0 ? [] : [shown[at - 1], shown[at + 1]].filter((l): l is string => l !== undefined);
+    if (neighbours.length > 0) others = neighbours;
+  }
+  // A prompt showing one option (or none) still gets a letter that is not the gold one.
+  if (others.length === 0) others = [..."ABCD"].filter((letter) => letter !== goldLetter);
+  return others[below(others.length, seed, [...keys, 13])]!;
 }

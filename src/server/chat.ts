@@ -1,7 +1,9 @@
 import { timingsFor } from "../respond/timings.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
 import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
+import type { Verdict } from "../decide/decide.ts";
 import type { ServerContext } from "./context.ts";
+import { invalidRequest } from "./errors.ts";
 import type { ChatRequest } from "./request.ts";
 
 export type { ChatOutcome } from "./answer.ts";
@@ -39,9 +41,24 @@ export function completionId(): string {
   return LATIN1.decode(idBytes);
 }
 
-export function answerChat(ctx: ServerContext, request: ChatRequest): ChatReply {
-  const answer = answerPrompt(ctx, { messages: request.messages, maxTokens: request.maxTokens });
-  const body = request.stream ? streamBody(ctx, answer, request.includeUsage) : completionJson(ctx, answer);
+export function answerChat(ctx: ServerContext, request: ChatRequest, override?: Verdict): ChatReply {
+  const slots = ctx.parallel ?? 4;
+  if (request.n > slots) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
+  const asked = {
+    messages: request.messages,
+    maxTokens: request.maxTokens,
+    stream: request.stream,
+    temperature: request.temperature,
+    seed: request.seed,
+    reasoningFormat: request.reasoningFormat,
+    override,
+  };
+  // Each choice is decided on its own, as n independent samples of the same prompt.
+  const answers = Array.from({ length: request.n }, () => answerPrompt(ctx, asked));
+  const answer = answers[0]!;
+  const id = completionId();
+  ctx.oracle?.onAnswers(id, answers);
+  const body = request.stream ? streamEvents(ctx, id, answers, request.includeUsage).join("") : completionJson(ctx, id, answers);
   return { outcome: answer.outcome, body, stream: request.stream };
 }
 
@@ -73,36 +90,52 @@ function modelJson(ctx: ServerContext): string {
   return fields;
 }
 
-function completionJson(ctx: ServerContext, completion: Answer): string {
-  const promptTokens = completion.promptTokens;
+/** A choice's message: llama-server [A]'s key order, role, reasoning_content (when non-empty), content. */
+function messageJson(answer: Answer): string {
+  const reasoning = answer.reasoningContent ? `"reasoning_content":${JSON.stringify(answer.reasoningContent)},` : "";
+  return `{"role":"assistant",${reasoning}"content":${JSON.stringify(answer.content)}}`;
+}
+
+/** `usage` and `timings` come from the first choice only, as llama-server reports n > 1. */
+function completionJson(ctx: ServerContext, id: string, answers: readonly Answer[]): string {
+  const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
-  const timings = timingsJson(promptTokens, completion.completionTokens);
+  const timings = timingsJson(first.promptTokens, first.completionTokens);
+  const choices = answers.map((a, i) => `{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}}`).join(",");
   return (
-    `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"message":{"role":"assistant","content":${JSON.stringify(completion.content)}}}],` +
+    `{"choices":[${choices}],` +
     `"created":${created},${modelJson(ctx)},"object":"chat.completion",` +
-    `"usage":${usageJson(promptTokens, completion.completionTokens)},"id":"${completionId()}","timings":${timings}}`
+    `"usage":${usageJson(first.promptTokens, first.completionTokens)},"id":"${id}","timings":${timings}}`
   );
 }
 
 /**
- * The whole SSE stream as llama-server sends it: a role chunk with `content: null`, one chunk
- * per piece of text, a finish chunk with an empty delta, the usage chunk if asked, then [DONE].
- * `timings` rides on the last chunk before [DONE].
+ * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,
+ * `reasoning_content` deltas, then `content` deltas, one per piece of text, and a finish chunk
+ * with an empty delta; then the usage chunk if asked, then [DONE]. `timings` rides on the last
+ * chunk before [DONE].
  */
-function streamBody(ctx: ServerContext, completion: Answer, includeUsage: boolean): string {
-  const promptTokens = completion.promptTokens;
+export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean): string[] {
+  const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
-  const meta = `"created":${created},"id":"${completionId()}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
-  const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":${delta}}],${meta}}\n\n`;
-  const timings = timingsJson(promptTokens, completion.completionTokens);
-  const finish = `{"choices":[{"finish_reason":"${completion.finishReason}","index":0,"delta":{}}],${meta}`;
-  let body = deltaEvent(`{"role":"assistant","content":null}`);
-  for (const piece of splitIntoPieces(completion.content)) body += deltaEvent(`{"content":${JSON.stringify(piece)}}`);
+  const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
+  const timings = timingsJson(first.promptTokens, first.completionTokens);
+  const events: string[] = [];
+  answers.forEach((answer, index) => {
+    const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}}],${meta}}\n\n`;
+    events.push(deltaEvent(`{"role":"assistant","content":null}`));
+    if (answer.reasoningContent) {
+      for (const piece of splitIntoPieces(answer.reasoningContent)) events.push(deltaEvent(`{"reasoning_content":${JSON.stringify(piece)}}`));
+    }
+    for (const piece of splitIntoPieces(answer.content)) events.push(deltaEvent(`{"content":${JSON.stringify(piece)}}`));
+    const finish = `{"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}`;
+    const last = index === answers.length - 1;
+    if (!last || includeUsage) events.push(`data: ${finish}}\n\n`);
+    else events.push(`data: ${finish},"timings":${timings}}\n\n`);
+  });
   if (includeUsage) {
-    body += `data: ${finish}}\n\n`;
-    body += `data: {"choices":[],${meta},"usage":${usageJson(promptTokens, completion.completionTokens)},"timings":${timings}}\n\n`;
-  } else {
-    body += `data: ${finish},"timings":${timings}}\n\n`;
+    events.push(`data: {"choices":[],${meta},"usage":${usageJson(first.promptTokens, first.completionTokens)},"timings":${timings}}\n\n`);
   }
-  return `${body}data: [DONE]\n\n`;
+  events.push("data: [DONE]\n\n");
+  return events;
 }

@@ -5,8 +5,12 @@ import { hoeffdingBound, TOTAL_FALSE_FAILURE } from "../stats.ts";
 
 const seedArb = fc.integer({ min: 0, max: 2 ** 32 - 1 });
 
+function randomDecider(successRate: number, seed: number, questionCount: number): Decider {
+  return new Decider({ mode: "random", successRate, seed, questionCount });
+}
+
 function outcomes(rate: number, seed: number, questions: readonly number[], questionCount: number): boolean[] {
-  const decider = new Decider(rate, seed, questionCount);
+  const decider = randomDecider(rate, seed, questionCount);
   return questions.map((q) => decider.decide(q).correct);
 }
 
@@ -15,7 +19,7 @@ function schedule(n: number, questionCount: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7) % questionCount);
 }
 
-describe("Decider basics", () => {
+describe("Decider basics (random mode)", () => {
   test("rate 0 is never correct and rate 1 always", () => {
     fc.assert(
       fc.property(seedArb, (seed) => {
@@ -28,7 +32,7 @@ describe("Decider basics", () => {
   });
 
   test("outcomes carry the question, its attempt number and the keys for further draws", () => {
-    const decider = new Decider(0.5, 1, 4);
+    const decider = randomDecider(0.5, 1, 4);
     const a = decider.decide(2);
     const b = decider.decide(3);
     const c = decider.decide(2);
@@ -36,10 +40,10 @@ describe("Decider basics", () => {
     expect([b.question, b.attempt]).toEqual([3, 0]);
     expect([c.question, c.attempt]).toEqual([2, 1]);
     expect(c.keys).toEqual([2, 1]);
-    expect(decider.ledger.totals.asked).toBe(3);
+    expect(decider.totals.asked).toBe(3);
     const correct = [a, b, c].filter((o) => o.correct).length;
-    expect(decider.ledger.totals.correct).toBe(correct);
-    expect(decider.ledger.totals.wrong).toBe(3 - correct);
+    expect(decider.totals.correct).toBe(correct);
+    expect(decider.totals.wrong).toBe(3 - correct);
   });
 
   test("same seed and same requests give the same outcomes; another seed differs", () => {
@@ -53,8 +57,8 @@ describe("Decider basics", () => {
   test("property: an outcome depends on (question, attempt), not on how other questions interleave", () => {
     fc.assert(
       fc.property(seedArb, fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 200 }), (seed, qs) => {
-        const d1 = new Decider(0.5, seed, 10);
-        const d2 = new Decider(0.5, seed, 10);
+        const d1 = randomDecider(0.5, seed, 10);
+        const d2 = randomDecider(0.5, seed, 10);
         const first = qs.map((q) => d1.decide(q));
         // The same asks grouped by question: each question's attempts come in the same order.
         const byQuestion = new Map<string, boolean>();
@@ -132,7 +136,7 @@ describe("Decider statistics", () => {
     const runs = 50;
     fc.assert(
       fc.property(seedArb, (seed) => {
-        const decider = new Decider(0.5, seed, 1000);
+        const decider = randomDecider(0.5, seed, 1000);
         let agree = 0;
         for (let q = 0; q < 1000; q++) if (decider.decide(q).correct === decider.decide(q).correct) agree++;
         expect(Math.abs(agree - 500)).toBeLessThanOrEqual(hoeffdingBound(1000, TOTAL_FALSE_FAILURE / runs));

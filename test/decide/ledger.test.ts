@@ -20,4 +20,16 @@ describe("Ledger", () => {
     ledger.record(true);
     expect(ledger.totals).toEqual({ asked: 3, correct: 2, wrong: 1 });
   });
+
+  test("reset starts every question at attempt 0 again and clears the totals", () => {
+    const ledger = new Ledger(2);
+    ledger.nextAttempt(0);
+    ledger.nextAttempt(0);
+    ledger.nextAttempt(1);
+    ledger.record(true);
+    ledger.reset();
+    expect(ledger.totals).toEqual({ asked: 0, correct: 0, wrong: 0 });
+    expect(ledger.nextAttempt(0)).toBe(0);
+    expect(ledger.nextAttempt(1)).toBe(0);
+  });
 });

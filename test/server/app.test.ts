@@ -233,7 +233,7 @@ describe("errors", () => {
 
   test("invalid messages: 400 invalid_request_error", async () => {
     const ctx = makeContext();
-    for (const body of [{}, { messages: null }, { messages: "string" }, { messages: [123] }, { messages: [{}] }, { messages: [{ role: "user", content: QUESTIONS[0]!.text }], n: 2 }]) {
+    for (const body of [{}, { messages: null }, { messages: "string" }, { messages: [123] }, { messages: [{}] }, { messages: [{ role: "user", content: QUESTIONS[0]!.text }], n: 5 }]) {
       await expectError(await handle(post("/v1/chat/completions", body), ctx), 400, "invalid_request_error");
     }
   });

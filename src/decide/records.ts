@@ -1,0 +1,179 @@
+// The per-reply ledger (issue 7 §3): what the simulator meant by every scored reply, kept in memory
+// for GET /sim/ledger and, with --ledger FILE, appended to a JSON Lines file that survives a crash.
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Verdict } from "./types.ts";
+
+export type { Verdict } from "./types.ts";
+
+export const VERDICTS: readonly Verdict[] = ["correct", "wrong", "no-answer", "error"];
+
+export interface LedgerRecord {
+  /** 1-based, assigned by the ledger; the paging cursor. */
+  readonly seq: number;
+  /** ISO 8601. */
+  readonly time: string;
+  /** Completion id (chatcmpl-...). */
+  readonly id: string;
+  readonly dataset: string;
+  /** Question id. */
+  readonly question: string;
+  readonly attempt: number;
+  /** Index among the request's n choices. */
+  readonly choice: number;
+  /** Gold answer as the client should grade it (multiple choice: the letter in THIS prompt). */
+  readonly gold: string;
+  /** The answer the reply meant; null when it gave none. */
+  readonly given: string | null;
+  /** The answer as written in the reply (varied forms such as "033"); null when none. */
+  readonly written: string | null;
+  /** Answer form ("canonical", "thousands", ...). */
+  readonly form: string;
+  /** Response style ("short", "reasoning", "think"). */
+  readonly style: string;
+  /** Answer format ("boxed", "answer-line", ...). */
+  readonly format: string;
+  readonly verdict: Verdict;
+  readonly latency_ms: number;
+  /** responseHash of the reply's content text. */
+  readonly response_hash: string;
+}
+
+export type NewLedgerRecord = Omit<LedgerRecord, "seq">;
+
+export interface LedgerPage {
+  readonly records: LedgerRecord[];
+  /** Cursor for the next page: the seq of the last record returned (when none: the newest seq, or `since`). */
+  readonly next: number;
+  /** True when records after `since` were evicted from memory before this page was read. */
+  readonly dropped: boolean;
+}
+
+/**
+ * Stable hex hash of the trimmed reply content; reconcile recomputes it from a harness's saved
+ * `response` text. SHA-1 (not Bun.hash, whose algorithm may change) so files stay comparable across builds; 64 bits are
+ * plenty to tell a run's replies apart.
+ */
+export function responseHash(content: string): string {
+  return (Bun.SHA1.hash(content.trim(), "hex") as string).slice(0, 16);
+}
+
+export class Ledger {
+  readonly #keep: number;
+  /** Ring buffer: record with seq s lives at (s - 1) % keep while kept. */
+  readonly #ring: (LedgerRecord | undefined)[];
+  #lastSeq = 0;
+  #fd: number | undefined;
+
+  constructor(opts: { readonly keep: number; readonly file?: string }) {
+    if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new RangeError(`--ledger-keep must be a whole number >= 0 (got ${opts.keep})`);
+    this.#keep = opts.keep;
+    this.#ring = new Array(opts.keep);
+    if (opts.file !== undefined) this.#fd = openAppend(opts.file);
+  }
+
+  /** Seq of the newest record (0 before the first). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /**
+   * Assigns the next seq, writes the line to the file before returning (one synchronous write on
+   * an O_APPEND descriptor: once this returns, a crash or SIGTERM cannot lose the record), and
+   * keeps it in memory.
+   */
+  append(record: NewLedgerRecord): LedgerRecord {
+    const full: LedgerRecord = { seq: this.#lastSeq + 1, ...record };
+    if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(full)}\n`);
+    this.#lastSeq = full.seq;
+    if (this.#keep > 0) this.#ring[(full.seq - 1) % this.#keep] = full;
+    return full;
+  }
+
+  /** Up to `limit` records with seq > since, oldest first. */
+  page(since: number, limit: number): LedgerPage {
+    const firstKept = Math.max(1, this.#lastSeq - this.#keep + 1);
+    const from = Math.max(since + 1, firstKept);
+    const to = Math.min(this.#lastSeq, from + Math.max(0, limit) - 1);
+    const records: LedgerRecord[] = [];
+    for (let seq = from; seq <= to; seq++) records.push(this.#ring[(seq - 1) % this.#keep]!);
+    const dropped = since + 1 < firstKept && since < this.#lastSeq;
+    // Nothing left to return: skip past evicted records so the next page does not report them again.
+    return { records, next: records.length > 0 ? to : Math.max(since, this.#lastSeq), dropped };
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+function openAppend(file: string): number {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    return openSync(file, "a");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`--ledger: cannot open "${file}" for appending: ${reason}`);
+  }
+}
+
+/**
+ * One write(2) of the whole line (a string writes in half the time of a Buffer); a short write
+ * (rare: signals, disk full) is finished from a Buffer so a line is never left cut.
+ */
+function writeLine(fd: number, line: string): void {
+  const written = writeSync(fd, line);
+  const total = Buffer.byteLength(line);
+  if (written >= total) return;
+  const bytes = Buffer.from(line);
+  let offset = written;
+  while (offset < total) offset += writeSync(fd, bytes, offset, total - offset);
+}
+
+/**
+ * Reads a ledger file. A last line without its newline (the writer was killed mid-write) is
+ * skipped if it does not parse; any other bad line is an error naming the file and line.
+ */
+export function readLedgerFile(path: string): LedgerRecord[] {
+  const text = readFileSync(path, "utf8");
+  const lines = text.split("\n");
+  const torn = !text.endsWith("\n");
+  const records: LedgerRecord[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") continue;
+    const last = i === lines.length - 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (last && torn) break;
+      throw new Error(`${path}:${i + 1}: not a JSON line`);
+    }
+    if (!isLedgerRecord(value)) throw new Error(`${path}:${i + 1}: not a ledger record`);
+    records.push(value);
+  }
+  return records;
+}
+
+/** Several ledger files (e.g. one per replica), concatenated in the order given. */
+export function readLedgerFiles(paths: readonly string[]): LedgerRecord[] {
+  return paths.flatMap((path) => readLedgerFile(path));
+}
+
+function isLedgerRecord(value: unknown): value is LedgerRecord {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const r = value as Record<string, unknown>;
+  return (
+    typeof r.seq === "number" &&
+    typeof r.dataset === "string" &&
+    typeof r.question === "string" &&
+    typeof r.gold === "string" &&
+    (r.given === null || typeof r.given === "string") &&
+    (r.written === null || typeof r.written === "string") &&
+    typeof r.response_hash === "string" &&
+    (VERDICTS as readonly unknown[]).includes(r.verdict)
+  );
+}

@@ -1,0 +1,99 @@
+import type { ReplyOptions } from "../config.ts";
+import type { Question } from "../dataset/types.ts";
+import { below } from "../decide/random.ts";
+import { letterOf, shownOptions, type ShownOption } from "./choices.ts";
+import { answerLine, detectAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
+import { variedForm } from "./forms.ts";
+import { reasoningText } from "./reasoning.ts";
+import { wrongFor, type AnswerPool, type WrongStyle } from "./wrong.ts";
+
+export type Style = "short" | "reasoning" | "think";
+
+/** What the reply meant and how it wrote it: the ledger and the judge tests read this. */
+export interface ReplyPlan {
+  readonly verdict: "correct" | "wrong" | "no-answer";
+  /** The gold answer as this prompt's grader sees it: the letter shown for the correct option in multiple choice. */
+  readonly gold: string;
+  /** The answer the reply means (gold when correct); null when it gives none. */
+  readonly given: string | null;
+  /** `given` as written in the reply (an equivalent form under --answer-forms varied). */
+  readonly written: string | null;
+  readonly form: string;
+  readonly style: Style;
+  readonly format: AnswerFormat;
+}
+
+export interface ComposedReply extends ReplyPlan {
+  /** Thoughts, kept apart from the content: the caller puts them in reasoning_content or inline. */
+  readonly thoughts: string | undefined;
+  /** Whether thoughts belong inside `<think>` in content whatever the reasoning format (the think style). */
+  readonly thinkInline: boolean;
+  /** The visible answer text, without thoughts. */
+  readonly body: string;
+}
+
+export interface ComposeInput {
+  readonly question: Question;
+  /** Every message text of the prompt, in order: read for the answer format and the options shown. */
+  readonly texts: readonly string[];
+  /** The decided outcome; "no-answer" forces a reply with nothing to extract. */
+  readonly outcome: "correct" | "wrong" | "no-answer";
+  readonly seed: number;
+  /** The decision's keys: the same keys give the same text. */
+  readonly keys: readonly number[];
+  readonly pool: AnswerPool;
+  readonly options: ReplyOptions;
+}
+
+// Streams of keyed randomness for each choice made here, apart from the decider's.
+const STYLE_KEY = 0x57e1;
+const WRONG_STYLE_KEY = 0x3a06;
+const FORM_KEY = 0xf0a3;
+const THOUGHT_KEY = 0x7409;
+const SUMMARY_KEY = 0x5a33;
+
+const STYLES: readonly Style[] = ["short", "reasoning", "think"];
+const WRONG_STYLES: readonly WrongStyle[] = ["plausible", "off-by-one", "no-answer"];
+
+/** The opening sentence of a short reply; the first is the one replies have always had. */
+const OPENINGS = ["Let me work through this problem step by step."];
+
+/** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
+export function composeReply(input: ComposeInput): ComposedReply {
+  const { question, texts, seed, keys, options } = input;
+  const format = detectAnswerFormat(texts);
+  const style = options.style === "mixed" ? STYLES[below(STYLES.length, seed, [...keys, STYLE_KEY])]! : options.style;
+  const shown = question.choices ? shownOptions(texts) : [];
+  const goldLetter = question.choices ? letterOf(shown, question.answer) : undefined;
+  const gold = goldLetter ?? question.answer;
+  const kind = goldLetter !== undefined ? "letter" : /^-?[\d.,]+$|\\frac|\\dfrac/.test(gold) ? "number" : "text";
+
+  let verdict = input.outcome;
+  let given: string | null = null;
+  let written: string | null = null;
+  let form = "canonical";
+  if (verdict === "correct") {
+    given = gold;
+    const shape = options.answerForms === "varied" ? variedForm(gold, kind, seed, [...keys, FORM_KEY]) : { written: gold, form: "canonical" };
+    written = shape.written;
+    form = shape.form;
+  } else if (verdict === "wrong") {
+    const wrongStyle = options.wrongStyle === "mixed" ? WRONG_STYLES[below(WRONG_STYLES.length, seed, [...keys, WRONG_STYLE_KEY])]! : options.wrongStyle;
+    const mc = goldLetter !== undefined ? { letters: shown.map((o) => o.letter), goldLetter } : undefined;
+    const wrong = wrongFor(wrongStyle, gold, input.pool, seed, keys, mc);
+    if (wrong === undefined) verdict = "no-answer";
+    else given = written = wrong;
+  }
+  if (verdict === "no-answer") form = "none";
+
+  const closing = written !== null ? answerLine(format, written) : noAnswerLine(seed, keys);
+  if (style === "short") {
+    return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body: `${OPENINGS[0]}\n\n${closing}` };
+  }
+  const choices = shown.length > 0 ? shown.map((o: ShownOption) => ({ letter: o.letter, text: o.text })) : undefined;
+  const thoughts = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: options.reasoningTokens, seed, keys: [...keys, THOUGHT_KEY], choices });
+  // The visible part of a reasoning model's reply: a short worked summary, then the answer.
+  const summary = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: 60, seed, keys: [...keys, SUMMARY_KEY], choices });
+  const body = summary === "" ? closing : `${summary}\n\n${closing}`;
+  return { verdict, gold, given, written, form, style, format, thoughts, thinkInline: style === "think", body };
+}

@@ -1,0 +1,95 @@
+import { below } from "../decide/random.ts";
+
+/**
+ * How the reply states its final answer. A real model follows the format the prompt asks for,
+ * and every harness's grader reads only that format, so the simulator must do the same.
+ */
+export type AnswerFormat = "boxed" | "answer-line" | "the-answer-is" | "hashes";
+
+/** One way a prompt asks for (or shows, in few-shot examples) a format. */
+interface Cue {
+  readonly format: AnswerFormat;
+  readonly pattern: RegExp;
+}
+
+// Placeholders prompts put after "Answer:" or "####": $ANSWER, [answer], <answer>, {answer}.
+const PLACEHOLDER = String.raw`\$[A-Za-z_]+|\[[^\]\n]{1,40}\]|<[^>\n]{1,40}>|\{[^}\n]{1,40}\}`;
+
+const CUES: readonly Cue[] = [
+  // "Put your answer inside \boxed{}", or few-shot solutions ending in \boxed{..}.
+  { format: "boxed", pattern: /\\boxed\b/g },
+  // 'Answer: A/B/C/D', after "Answer:", `Answer: $LETTER` (quoted "Answer:" anywhere).
+  { format: "answer-line", pattern: /["'`\u2018\u201c]\s*answer\s*:/gi },
+  // of the form Answer: $ANSWER / Answer: A/B/C/D / Answer: [answer]
+  { format: "answer-line", pattern: new RegExp(String.raw`\banswer[ \t]*:[ \t]*(?:${PLACEHOLDER}|\$?[A-J](?:[ \t]*[/|,][ \t]*[A-J])+\b)`, "gi") },
+  // Few-shot examples whose answers sit on an "Answer: B" or "Answer: 72" line. A bare trailing
+  // "Answer:" (the completion cue of "Question: ...\nAnswer:") is deliberately not a cue.
+  { format: "answer-line", pattern: /^[ \t]*(?:Final Answer|Answer|ANSWER|answer)[ \t]*:[ \t]*(?:\(?[A-J]\)?|-?\$?\d[\d,]*(?:\.\d+)?)[ \t]*$/gm },
+  // "The answer is X", end with 'The answer is', "The final answer is [answer]", few-shot "The answer is 6."
+  { format: "the-answer-is", pattern: /\bthe[ \t]+(?:final[ \t]+)?answer[ \t]+is\b/gi },
+  // lm-eval GSM8K few-shot targets ending "#### 72" (a Markdown "#### Heading" is not a cue).
+  { format: "hashes", pattern: new RegExp(String.raw`####[ \t]*(?:-?\$?\d|${PLACEHOLDER})`, "g") },
+];
+
+/** A clause that mentions a format only to rule it out: "you do not need to use a \boxed command". */
+const NEGATION = /\b(?:not|no|never|without|instead of|rather than)\b|n't\b/i;
+/** ... but "do not forget to put it in \boxed{}" asks for it. */
+const INSISTING = /(?:\b(?:not|never)|n't)\s+(?:forget|fail|omit|neglect)\b/i;
+const CLAUSE_LOOKBACK = 60;
+
+function negated(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - CLAUSE_LOOKBACK), at);
+  const clause = before.slice(Math.max(...[".", "!", "?", ";", ",", ")", "\n"].map((c) => before.lastIndexOf(c))) + 1);
+  return NEGATION.test(clause) && !INSISTING.test(clause);
+}
+
+/**
+ * The answer format the prompt asks for, from all of its messages' texts. When several are asked
+ * (a system prompt and a user template, few-shot examples and a final instruction), the one nearest
+ * the end of the prompt wins, as it does for a model reading it; with none, `\boxed{}`.
+ */
+export function detectAnswerFormat(texts: readonly string[]): AnswerFormat {
+  const prompt = texts.join("\n\n");
+  let best: AnswerFormat = "boxed";
+  let bestAt = -1;
+  for (const { format, pattern } of CUES) {
+    for (const match of prompt.matchAll(pattern)) {
+      if (match.index > bestAt && !negated(prompt, match.index)) {
+        best = format;
+        bestAt = match.index;
+      }
+    }
+  }
+  return best;
+}
+
+/** The closing line that states `written` in `format`, the way that format's graders read it. */
+export function answerLine(format: AnswerFormat, written: string): string {
+  switch (format) {
+    case "boxed":
+      return `The answer is \\boxed{${written}}.`;
+    case "answer-line":
+      return `Answer: ${written}`;
+    case "the-answer-is":
+      return `The answer is ${written}.`;
+    case "hashes":
+      return `#### ${written}`;
+  }
+}
+
+// No digit, no one-letter word (option letters, and "I"/"a" that a case-insensitive letter regex
+// would read as an option), no "Answer:", no parentheses, no "the answer is": nothing a grader
+// could extract as an answer.
+const NO_ANSWER_LINES: readonly string[] = [
+  "Unfortunately, the final answer could not be determined with confidence.",
+  "The reasoning above does not settle on any single value with confidence, so it stops short of any final value.",
+  "Without more certainty, no final answer will be stated here.",
+  "This problem remains unresolved; the work above does not lead to any definite result.",
+  "Not enough confidence to commit to any final result for this problem.",
+  "After checking the steps again, the solution still looks incomplete, so no final result is given.",
+];
+
+/** A closing line that states no answer at all (for replies that give up), chosen by (seed, keys). */
+export function noAnswerLine(seed: number, keys: readonly number[]): string {
+  return NO_ANSWER_LINES[below(NO_ANSWER_LINES.length, seed, [...keys, 41])]!;
+}

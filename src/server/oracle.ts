@@ -1,0 +1,98 @@
+import { Ledger as RecordLedger, responseHash, type Verdict } from "../decide/records.ts";
+import { Tally } from "../decide/tally.ts";
+import { timingsFor } from "../respond/timings.ts";
+import type { Answer } from "./answer.ts";
+import type { Metrics } from "./metrics.ts";
+
+/** What a question reply is recorded with, besides what the Answer itself carries. */
+interface Scored {
+  readonly id: string;
+  readonly choice: number;
+}
+
+/**
+ * What the simulator meant, kept three ways: the ledger (per reply, optionally on disk), the tally
+ * behind /sim/stats, and the Prometheus counters. Judge and unmatched requests are counted apart.
+ */
+export class Oracle {
+  readonly tally = new Tally();
+
+  constructor(
+    readonly ledger: RecordLedger,
+    readonly metrics: Metrics | undefined,
+  ) {}
+
+  /** Records every choice of one completion, before its reply is sent: a crash after that loses nothing answered. */
+  onAnswers(id: string, answers: readonly Answer[]): void {
+    answers.forEach((answer, choice) => this.#onAnswer(answer, { id, choice }));
+  }
+
+  onUnmatched(): void {
+    this.tally.onUnmatched();
+    this.metrics?.onUnmatched();
+  }
+
+  /** An X-Sim-Outcome: error reply: recorded, then answered with a 500. */
+  onInjectedError(dataset: string, question: string, attempt: number, gold: string): void {
+    const record = this.ledger.append({
+      time: new Date().toISOString(),
+      id: "-",
+      dataset,
+      question,
+      attempt,
+      choice: 0,
+      gold,
+      given: null,
+      written: null,
+      form: "none",
+      style: "none",
+      format: "none",
+      verdict: "error",
+      latency_ms: 0,
+      response_hash: "",
+    });
+    this.tally.add(record);
+    this.metrics?.onReply({ dataset, verdict: "error", promptTokens: 0, completionTokens: 0, promptMs: 0, predictedMs: 0 });
+  }
+
+  #onAnswer(answer: Answer, scored: Scored): void {
+    const outcome = answer.outcome;
+    if (outcome.kind === "judge") {
+      this.tally.onJudge();
+      this.metrics?.onJudge();
+      return;
+    }
+    if (outcome.kind === "echo") return this.onUnmatched();
+    const plan = outcome.plan!;
+    const timings = timingsFor(answer.promptTokens, answer.completionTokens);
+    // A reply cut before its answer by the token limit gave no answer, whatever it meant to say.
+    const verdict: Verdict = answer.finishReason === "length" && !answer.content.includes(plan.written ?? "\u0000") ? "no-answer" : plan.verdict;
+    const record = this.ledger.append({
+      time: new Date().toISOString(),
+      id: scored.id,
+      dataset: outcome.dataset!,
+      question: outcome.questionId,
+      attempt: outcome.attempt!,
+      choice: scored.choice,
+      gold: plan.gold,
+      given: plan.given,
+      written: plan.written,
+      form: plan.form,
+      style: plan.style,
+      format: plan.format,
+      verdict,
+      // Simulated generation time: what a real server would have taken for this reply.
+      latency_ms: Math.round((timings.prompt_ms + timings.predicted_ms) * 1000) / 1000,
+      response_hash: responseHash(answer.content),
+    });
+    this.tally.add(record);
+    this.metrics?.onReply({
+      dataset: record.dataset,
+      verdict,
+      promptTokens: answer.promptTokens,
+      completionTokens: answer.completionTokens,
+      promptMs: timings.prompt_ms,
+      predictedMs: timings.predicted_ms,
+    });
+  }
+}
