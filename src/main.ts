@@ -1,12 +1,18 @@
-import { parseCli } from "./cli.ts";
+import { ignoredNotice, parseCli } from "./cli.ts";
 import { ConfigError, type Config } from "./config.ts";
-import { loadChosenDataset } from "./dataset/choose.ts";
+import { describeDataset, loadChosenDataset } from "./dataset/choose.ts";
 import { presetListText } from "./dataset/presets.ts";
 import { DatasetError, type Dataset } from "./dataset/types.ts";
 import { Decider } from "./decide/decide.ts";
 import { QuestionIndex } from "./match/index.ts";
-import { answerPool } from "./respond/wrong.ts";
+import { answerPool, type AnswerPool } from "./respond/wrong.ts";
+import { Ledger as RecordLedger } from "./decide/records.ts";
+import { runReconcile } from "./reconcile/run.ts";
 import { startServer } from "./server/app.ts";
+import { serverSettings } from "./server/props.ts";
+import { idleSlots } from "./server/slots.ts";
+import { Metrics } from "./server/metrics.ts";
+import { Oracle } from "./server/oracle.ts";
 import { LineBuffer } from "./server/log.ts";
 import { writeStderr } from "./stderr.ts";
 import { FINGERPRINT, versionText } from "./version.ts";
@@ -19,6 +25,10 @@ function fail(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "reconcile") {
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    process.exit(await runReconcile(process.argv.slice(3), { out, err: stderr }));
+  }
   let cli;
   try {
     cli = parseCli(process.argv.slice(2), process.env);
@@ -30,6 +40,8 @@ async function main(): Promise<void> {
   if (cli.kind === "version") return void process.stdout.write(`${versionText()}\n`);
   if (cli.kind === "list-datasets") return void process.stdout.write(`${presetListText()}\n`);
   const config = cli.config;
+  const notice = ignoredNotice(config);
+  if (notice) stderr(notice);
 
   const loadStart = performance.now();
   let dataset: Dataset;
@@ -40,7 +52,23 @@ async function main(): Promise<void> {
     throw error;
   }
   const index = QuestionIndex.build(dataset.questions.map((q) => q.text));
-  const decider = new Decider(config.successRate, config.seed, dataset.questions.length);
+  const decider = new Decider({
+    mode: config.decision.mode,
+    successRate: config.successRate,
+    seed: config.seed,
+    questionCount: dataset.questions.length,
+    difficultySource: config.decision.difficultySource,
+    spread: config.decision.difficultySpread,
+    difficulties: dataset.questions.map((q) => q.difficulty),
+    greedy: config.decision.greedy,
+  });
+  const pools = answerPools(dataset);
+  let oracle: Oracle;
+  try {
+    oracle = new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), config.decision.metrics ? new Metrics() : undefined);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), 1);
+  }
 
   const requestLog = new LineBuffer(writeStderr);
   let server;
@@ -50,12 +78,16 @@ async function main(): Promise<void> {
         dataset,
         findQuestion: (texts) => index.find(texts)?.question,
         decider,
-        pool: answerPool(dataset.questions.map((q) => q.answer)),
+        poolFor: (question) => pools.get(question.dataset ?? dataset.name)!,
+        reply: config.reply,
+        oracle,
         alias: config.alias,
         fingerprint: FINGERPRINT,
         maxBodyBytes: config.maxBodyBytes,
         readTimeoutSeconds: config.readTimeoutSeconds,
         log: config.quiet ? undefined : requestLog.push,
+        server: serverSettings(config.server, config.decision.metrics),
+        slots: idleSlots(config.server.parallel, config.server.slotContext),
       },
       { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
     );
@@ -68,6 +100,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     void server.stop(true);
     requestLog.flush();
+    oracle.ledger.close();
     const { asked, correct } = decider.ledger.totals;
     const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
     stderr(`llama-sim: ${signal}, stopping; answered ${asked} matched requests, ${correct} correctly${rate}`);
@@ -77,11 +110,22 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
+/** One answer pool per dataset: wrong answers stay within their own dataset's range. */
+function answerPools(dataset: Dataset): Map<string, AnswerPool> {
+  const byDataset = new Map<string, string[]>();
+  for (const q of dataset.questions) {
+    const name = q.dataset ?? dataset.name;
+    let answers = byDataset.get(name);
+    if (answers === undefined) byDataset.set(name, (answers = []));
+    answers.push(q.answer);
+  }
+  return new Map([...byDataset].map(([name, answers]) => [name, answerPool(answers)]));
+}
+
 function printBanner(config: Config, dataset: Dataset, index: QuestionIndex, url: string, loadMs: number): void {
-  const where = dataset.origin === "file" ? dataset.name : `${dataset.name} (config ${dataset.config}, split ${dataset.split}, from ${dataset.origin})`;
   const lines = [
     `llama-sim listening on ${url.replace(/\/$/, "")}`,
-    `  dataset:      ${where}`,
+    `  dataset:      ${describeDataset(dataset)}`,
     `  questions:    ${dataset.questions.length}${dataset.partial ? " (partial split: the datasets-server served only part of it)" : ""}${index.duplicates ? `, ${index.duplicates} duplicate texts` : ""}`,
     `  success rate: ${config.successRate}`,
     `  seed:         ${config.seed}${config.seedGiven ? "" : " (random; pass --seed to replay)"}`,

@@ -1,0 +1,49 @@
+/**
+ * Recognising an LLM judge's request. Eval harnesses (llama-eval by default) send their grading prompt
+ * to the same server as the questions, so this runs before question matching: the quoted response may
+ * itself contain the question's text. It must never fire on a benchmark question (test/judge checks
+ * every question of every stored dataset under the usual templates).
+ */
+import { llamaEval } from "./prompts-llama-eval.ts";
+import { genericExtract, genericGrade } from "./prompts-generic.ts";
+import { hle, openCompass, simpleEvalsEquality, simpleQa } from "./prompts-known.ts";
+import type { ChatMessage, JudgeRequest } from "./types.ts";
+
+export type { AnswerShape, ChatMessage, JudgeReply, JudgeRequest, VerdictFields, Verdicts } from "./types.ts";
+
+/** What recognisers read: the system (and developer) messages joined, and the last user message. */
+export interface PromptParts {
+  readonly system: string;
+  readonly user: string;
+}
+
+/** Most specific first: the known templates are cut at their own markers, the generic readers guess more. */
+const RECOGNISERS: readonly ((parts: PromptParts) => JudgeRequest | undefined)[] = [
+  llamaEval,
+  simpleEvalsEquality,
+  hle,
+  simpleQa,
+  openCompass,
+  genericGrade,
+  genericExtract,
+];
+
+// Every recogniser needs one of these words; most requests are dismissed by this one scan.
+const CUE = /extract|judg|grad|equivalen|evaluat|assess|verif|correct|compar/i;
+
+export function detectJudge(messages: readonly ChatMessage[]): JudgeRequest | undefined {
+  let user: string | undefined;
+  const system: string[] = [];
+  for (const m of messages) {
+    if (m.role === "user") user = m.text;
+    else if (m.role === "system" || m.role === "developer") system.push(m.text);
+  }
+  if (user === undefined) return undefined;
+  const parts: PromptParts = { system: system.join("\n\n"), user };
+  if (!CUE.test(parts.user) && !CUE.test(parts.system)) return undefined;
+  for (const recognise of RECOGNISERS) {
+    const request = recognise(parts);
+    if (request !== undefined) return request;
+  }
+  return undefined;
+}
