@@ -3,10 +3,10 @@ SHELL := /bin/bash
 BUN := node_modules/.bin/bun
 COMMIT := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 DEFINE := --define LLAMA_SIM_COMMIT='"$(COMMIT)"'
-SOURCES := $(shell find src -name '*.ts') package.json
+SOURCES := $(shell find src -name '*.ts') $(wildcard data/*) package.json
 TARGETS := linux-x64 linux-x64-baseline linux-arm64 darwin-x64 darwin-arm64 windows-x64
 
-.PHONY: all install build test typecheck release clean bench soak
+.PHONY: all install build test typecheck release clean bench soak snapshots
 
 all: build
 
@@ -32,6 +32,10 @@ bench: llama-sim
 soak: llama-sim
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BUN) bench/soak.ts
+
+# Regenerates the snapshots embedded in the binary (data/*.jsonl, data/SOURCES.md) from ../shared/datasets.
+snapshots: node_modules/.installed
+	$(BUN) scripts/snapshot.ts
 
 typecheck: node_modules/.installed
 	node_modules/.bin/tsc --noEmit -p .

@@ -1,4 +1,6 @@
 import { canonicalAnswer } from "./answer.ts";
+import { cellText, columnChoices, detectChoiceShape, LIST_ANSWER_FIELDS, listChoices } from "./choices.ts";
+import { rowDifficulty, type DifficultyHint } from "./difficulty.ts";
 import { DatasetError, type FieldNames, type Question } from "./types.ts";
 
 export type Row = Record<string, unknown>;
@@ -7,6 +9,10 @@ export interface RowsResult {
   readonly questions: Question[];
   /** Rows left out because their question text or gold answer was empty. */
   readonly skipped: number;
+  /** Multiple-choice rows left out because their answer names none of their options. */
+  readonly unresolved: number;
+  /** Whether the rows were read as multiple choice (see choices.ts). */
+  readonly multipleChoice: boolean;
   /** The field names actually used, after defaults and case-insensitive fallbacks. */
   readonly questionField: string;
   readonly answerField: string;
@@ -14,7 +20,7 @@ export interface RowsResult {
 
 const DEFAULT_QUESTION_FIELDS = ["problem", "question"] as const;
 const DEFAULT_ANSWER_FIELDS = ["answer"] as const;
-const ID_FIELDS = ["id", "ID", "unique_id"] as const;
+const ID_FIELDS = ["id", "ID", "unique_id", "Record ID"] as const;
 
 /** Field names in order of first appearance across all rows (rows may be ragged, e.g. CSV or hand-written JSON). */
 export function fieldsOf(rows: readonly Row[]): string[] {
@@ -45,29 +51,52 @@ export function resolveField(
 }
 
 /** Turns raw rows into questions; `index` is dense over the kept rows, `id` falls back to the row's position. */
-export function rowsToQuestions(rows: readonly Row[], fields: FieldNames): RowsResult {
+export function rowsToQuestions(rows: readonly Row[], fields: FieldNames, hint: DifficultyHint = {}): RowsResult {
   const available = fieldsOf(rows);
   const questionField = resolveField(available, fields.question, DEFAULT_QUESTION_FIELDS, "question");
-  const answerField = resolveField(available, fields.answer, DEFAULT_ANSWER_FIELDS, "answer");
+  let shape = detectChoiceShape(available, fields.answer);
+  const answerDefaults = shape?.kind === "columns" ? [shape.correct] : shape?.kind === "list" ? LIST_ANSWER_FIELDS : DEFAULT_ANSWER_FIELDS;
+  const answerField = resolveField(available, fields.answer, answerDefaults, "answer");
   const idField = ID_FIELDS.find((f) => available.includes(f));
+  // An options field whose answers name none of its options is some other data: read the rows as free answers.
+  if (shape?.kind === "list") {
+    const { field } = shape;
+    if (!rows.some((row) => listChoices(row, field, row[answerField]) !== undefined)) shape = undefined;
+  }
 
   const questions: Question[] = [];
   let skipped = 0;
+  let unresolved = 0;
   rows.forEach((row, position) => {
     const text = cellText(row[questionField]).trim();
-    const answer = canonicalAnswer(row[answerField]);
+    let answer: string;
+    let choices: string[] | undefined;
+    if (shape === undefined) {
+      answer = canonicalAnswer(row[answerField]);
+    } else {
+      const picked = shape.kind === "columns" ? columnChoices(row, shape) : listChoices(row, shape.field, row[answerField]);
+      if (picked === undefined && shape.kind === "list" && text !== "") {
+        unresolved++;
+        return;
+      }
+      answer = picked?.answer ?? "";
+      choices = picked?.choices;
+    }
     if (text === "" || answer === "") {
       skipped++;
       return;
     }
     const rawId = idField === undefined ? undefined : row[idField];
     const id = rawId === undefined || rawId === null || rawId === "" ? String(position) : cellText(rawId);
-    questions.push({ index: questions.length, id, text, answer });
+    const difficulty = rowDifficulty(row, position, hint);
+    questions.push({
+      index: questions.length,
+      id,
+      text,
+      answer,
+      ...(choices !== undefined ? { choices } : {}),
+      ...(difficulty !== undefined ? { difficulty } : {}),
+    });
   });
-  return { questions, skipped, questionField, answerField };
-}
-
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  return typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return { questions, skipped, unresolved, questionField, answerField, multipleChoice: shape !== undefined };
 }

@@ -1,7 +1,7 @@
 // The fixture must behave like the real API, or the hub tests prove nothing.
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { featureType, SHARED_DATASETS, startFakeDatasetsServer } from "../fixtures/fake-datasets-server.ts";
+import { featureType, GATED_TOKEN, SHARED_DATASETS, startFakeDatasetsServer, startSilentServer } from "../fixtures/fake-datasets-server.ts";
 
 const server = startFakeDatasetsServer();
 afterAll(() => server.stop());
@@ -75,6 +75,34 @@ describe("fake datasets-server /rows", () => {
     expect((await get(AIME, { headers: { Authorization: "Bearer hf_y" } })).status).toBe(401);
     expect((await get(AIME, { headers: { Authorization: "Bearer hf_x" } })).status).toBe(200);
     server.setFaults({});
+  });
+
+  test("gated gpqa: 401 without a token, 404 ExternalAuthenticatedError with one lacking access, rows with GATED_TOKEN", async () => {
+    const GPQA = "dataset=Idavidrein/gpqa&config=gpqa_diamond&split=train&length=1";
+    const none = await get(GPQA);
+    expect([none.status, none.code]).toEqual([401, "ExternalUnauthenticatedError"]);
+    const wrong = await get(GPQA, { headers: { Authorization: "Bearer hf_other" } });
+    expect([wrong.status, wrong.code]).toEqual([404, "ExternalAuthenticatedError"]);
+    const granted = await get(GPQA, { headers: { Authorization: `Bearer ${GATED_TOKEN}` } });
+    expect([granted.status, granted.body.num_rows_total, granted.body.features.length]).toEqual([200, 198, 78]);
+    // Other datasets stay open.
+    expect((await get(`${AIME}&length=1`)).status).toBe(200);
+  });
+
+  test("/healthcheck answers ok, as the real service", async () => {
+    const res = await fetch(`${server.url}/healthcheck`);
+    expect([res.status, await res.text()]).toEqual([200, "ok"]);
+  });
+
+  test("the silent server accepts connections and never answers", async () => {
+    const silent = startSilentServer();
+    try {
+      const err = await fetch(`${silent.url}/healthcheck`, { signal: AbortSignal.timeout(200) }).catch((e) => e);
+      expect(err.name).toBe("TimeoutError");
+      expect(silent.connections()).toBe(1);
+    } finally {
+      silent.stop();
+    }
   });
 
   test("requests are recorded with their status", async () => {

@@ -77,8 +77,8 @@ describe("readRowsFile", () => {
     const ds = await loadDataset({ kind: "file", path, fields: {} }, opts);
     expect(ds).toMatchObject({ name: path, origin: "file", partial: false });
     expect(ds.questions).toEqual([
-      { index: 0, id: "0", text: "What is 2,000 + 1, in total?", answer: "2001" },
-      { index: 1, id: "1", text: 'Two\r\nlines "quoted"', answer: "33" },
+      { index: 0, id: "0", text: "What is 2,000 + 1, in total?", answer: "2001", dataset: path },
+      { index: 1, id: "1", text: 'Two\r\nlines "quoted"', answer: "33", dataset: path },
     ]);
   });
 

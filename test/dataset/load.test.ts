@@ -24,6 +24,8 @@ let dirs = 0;
 /** A fresh cache directory per test, so tests do not see each other's downloads. */
 const freshCache = () => join(cache.path, `c${dirs++}`);
 const opts = (cacheDir: string, extra = {}) => hubOptions(server.url, cacheDir, extra);
+/** Downloads only: the reachability probe (GET /healthcheck) is counted separately where it matters. */
+const rowsRequests = () => server.requests.filter((r) => r.path === "/rows");
 const answersOf = (ds: Dataset) => new Map(ds.questions.map((q) => [q.id, q.answer]));
 
 async function jsonl(rel: string): Promise<Record<string, unknown>[]> {
@@ -45,7 +47,7 @@ describe("every shared dataset loads through the hub client", () => {
     const raw = await jsonl("aimo-validation-aime/train.jsonl");
     expect(ds.questions.map((q) => q.answer)).toEqual(raw.map((r) => String(parseInt(r.answer as string, 10))));
     expect(ds.questions[0]!.text).toStartWith("Quadratic polynomials $P(x)$");
-    expect(server.requests).toHaveLength(1);
+    expect(rowsRequests()).toHaveLength(1);
   });
 
   test("aime2025: 15 + 15, ids per config, II-5 is 336", async () => {
@@ -58,13 +60,13 @@ describe("every shared dataset loads through the hub client", () => {
     expect(ds.questions[15]).toMatchObject({ id: "AIME2025-II/0", answer: "468" });
     expect(answersOf(ds).get("AIME2025-II/4")).toBe("336");
     expect(ds.questions.every((q) => /^\d+$/.test(q.answer))).toBe(true);
-    expect(server.requests.map((r) => r.params.config)).toEqual(["AIME2025-I", "AIME2025-II"]);
+    expect(rowsRequests().map((r) => r.params.config)).toEqual(["AIME2025-I", "AIME2025-II"]);
   });
 
   test("gsm8k train: 7473 rows in 75 pages; answers are the number after ####", async () => {
     const ds = await loadDataset(resolveDataset("gsm8k", { split: "train" }), opts(freshCache()));
     expect(ds.questions).toHaveLength(7473);
-    expect(server.requests).toHaveLength(75);
+    expect(rowsRequests()).toHaveLength(75);
     expect(ds.questions[0]!.answer).toBe("72"); // Natalia's clips
     expect(ds.questions.every((q) => /^-?\d+$/.test(q.answer))).toBe(true);
     const raw = await jsonl("gsm8k/main/train.jsonl");
@@ -97,14 +99,40 @@ describe("every shared dataset loads through the hub client", () => {
     expect(ds.questions).toHaveLength(30);
     expect(ds.questions[0]).toMatchObject({ id: "2024-II-4", answer: "33" });
     const byId = await loadDataset(resolveDataset("Maxwell-Jia/AIME_2024"), opts(freshCache()));
-    expect(byId.questions).toEqual(ds.questions);
+    expect(byId.questions).toEqual(ds.questions.map((q) => ({ ...q, dataset: "Maxwell-Jia/AIME_2024" })));
+  });
+
+  test("aime2026: 30 questions, int answers as strings, problem numbers restart for paper II", async () => {
+    const ds = await loadDataset(resolveDataset("aime2026"), opts(freshCache()));
+    expect(ds).toMatchObject({ name: "aime2026", config: "default", split: "train", origin: "hub" });
+    expect(ds.questions).toHaveLength(30);
+    const raw = await jsonl("aime_2026/train.jsonl");
+    expect(ds.questions.map((q) => q.answer)).toEqual(raw.map((r) => String(r.answer)));
+    expect(ds.questions.slice(0, 3).map((q) => q.answer)).toEqual(["277", "62", "79"]);
+    expect(ds.questions.map((q) => q.difficulty)).toEqual([...Array(2)].flatMap(() => Array.from({ length: 15 }, (_, i) => i / 14)));
+    expect(ds.questions.every((q) => q.dataset === "aime2026" && q.choices === undefined)).toBe(true);
+    // Row 7 starts with a line break upstream; the served text is trimmed, as every question's is.
+    expect(ds.questions[6]!.text).toBe((raw[6]!.problem as string).trim());
+  });
+
+  test("difficulty from the data: MATH-500 levels, aime urls, aime2024 ids, aime2025 positions", async () => {
+    const math = await loadDataset(resolveDataset("math500"), opts(freshCache()));
+    const levels = (await jsonl("MATH-500/test.jsonl")).map((r) => ((r.level as number) - 1) / 4);
+    expect(math.questions.map((q) => q.difficulty)).toEqual(levels);
+    const aime = await loadDataset(resolveDataset("aime"), opts(freshCache()));
+    expect(aime.questions.slice(0, 3).map((q) => q.difficulty)).toEqual([0, 9 / 14, 10 / 14]); // problems 1, 10, 11
+    const aime2025 = await loadDataset(resolveDataset("aime2025"), opts(freshCache()));
+    expect(aime2025.questions.map((q) => q.difficulty)).toEqual([...Array(2)].flatMap(() => Array.from({ length: 15 }, (_, i) => i / 14)));
+    const gsm8k = await loadDataset(resolveDataset("gsm8k"), opts(freshCache()));
+    expect(gsm8k.questions.every((q) => q.difficulty === undefined)).toBe(true);
   });
 
   test("a dataset file gives the same questions as the hub", async () => {
     const hub = await loadDataset(resolveDataset("aime"), opts(freshCache()));
     const file = await loadDataset({ kind: "file", path: join(SHARED_DATASETS, "aimo-validation-aime/train.jsonl"), fields: {} }, opts(freshCache()));
     expect(file.origin).toBe("file");
-    expect(file.questions).toEqual(hub.questions);
+    const path = join(SHARED_DATASETS, "aimo-validation-aime/train.jsonl");
+    expect(file.questions).toEqual(hub.questions.map((q) => ({ ...q, dataset: path })));
   });
 });
 
@@ -112,14 +140,14 @@ describe("cache", () => {
   test("the second load makes no request and works with the server stopped", async () => {
     const dir = freshCache();
     const first = await loadDataset(resolveDataset("aime2025"), opts(dir));
-    expect(server.requests).toHaveLength(2);
+    expect(rowsRequests()).toHaveLength(2);
     const gone = startFakeDatasetsServer();
     await gone.stop();
     const o = hubOptions(gone.url, dir);
     const second = await loadDataset(resolveDataset("aime2025"), o);
     expect(second.origin).toBe("cache");
     expect(second.questions).toEqual(first.questions);
-    expect(server.requests).toHaveLength(2);
+    expect(rowsRequests()).toHaveLength(2);
     expect(o.lines[0]).toStartWith("using opencompass/AIME2025 (AIME2025-I/test) from the cache (15 rows fetched ");
   });
 
@@ -139,15 +167,15 @@ describe("cache", () => {
     const ds = await loadDataset(resolveDataset("aime", { fields: { question: "solution" } }), opts(dir, { offline: true }));
     expect(ds.origin).toBe("cache");
     expect(ds.questions[0]!.text).toStartWith("Let $R(x)=P(x)+Q(x).$");
-    expect(server.requests).toHaveLength(1);
+    expect(rowsRequests()).toHaveLength(1);
   });
 
-  test("offline with an empty cache is a clear error, and no request is made", async () => {
+  test("offline with an empty cache and no snapshot is a clear error, and no request is made", async () => {
     const dir = freshCache();
-    const err = await loadDataset(resolveDataset("aime"), opts(dir, { offline: true })).catch((e) => e);
+    const err = await loadDataset(resolveDataset("aime2026"), opts(dir, { offline: true })).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetError);
-    const path = cachePath(dir, { repo: "AI-MO/aimo-validation-aime", config: "default", split: "train" });
-    expect(err.message).toBe(`AI-MO/aimo-validation-aime (default/train) is not in the cache at ${path} and --offline is set`);
+    const path = cachePath(dir, { repo: "MathArena/aime_2026", config: "default", split: "train" });
+    expect(err.message).toBe(`MathArena/aime_2026 (default/train) is not in the cache at ${path} and --offline is set`);
     expect(server.requests).toHaveLength(0);
   });
 
@@ -165,7 +193,7 @@ describe("cache", () => {
     expect(ds.origin).toBe("hub");
     expect(ds.questions).toHaveLength(90);
     expect(o.lines).toContain(`cache file ${path} is corrupt (${reason}); re-fetching`);
-    expect(server.requests).toHaveLength(2);
+    expect(rowsRequests()).toHaveLength(2);
     expect((await loadDataset(resolveDataset("aime"), opts(dir, { offline: true }))).origin).toBe("cache");
     expect(readdirSync(dirname(path))).toEqual(["train.json"]);
   });
@@ -178,7 +206,7 @@ describe("cache", () => {
     const err = await loadDataset(resolveDataset("aime"), opts(dir, { offline: true })).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetError);
     expect(err.message).toBe(`cache file ${path} is corrupt (not valid JSON) and --offline forbids re-fetching`);
-    expect(server.requests).toHaveLength(1);
+    expect(rowsRequests()).toHaveLength(1);
   });
 
   test("a failed fetch writes no cache file", async () => {
@@ -186,7 +214,7 @@ describe("cache", () => {
     server.setFaults({ unauthorized: true });
     await expect(loadDataset(resolveDataset("aime"), opts(dir))).rejects.toThrow("HF_TOKEN");
     server.setFaults({});
-    await expect(loadDataset(resolveDataset("aime"), opts(dir, { offline: true }))).rejects.toThrow("--offline is set");
+    await expect(loadDataset(resolveDataset("aime"), opts(dir, { source: "cache" }))).rejects.toThrow("is not in the cache");
   });
 });
 
@@ -203,7 +231,7 @@ describe("dataset-level checks", () => {
       await Bun.write(some, '{"problem":"","answer":"1"}\n{"problem":"ok?","answer":"2"}\n');
       const o = opts(freshCache());
       const ds = await loadDataset({ kind: "file", path: some, fields: {} }, o);
-      expect(ds.questions).toEqual([{ index: 0, id: "1", text: "ok?", answer: "2" }]);
+      expect(ds.questions).toEqual([{ index: 0, id: "1", text: "ok?", answer: "2", dataset: some }]);
       expect(o.lines).toEqual([`skipped 1 of 2 rows of ${some}: empty question or answer`]);
     } finally {
       dir.cleanup();

@@ -10,8 +10,10 @@ describe("rowsToQuestions", () => {
     expect(r).toEqual({
       questions: [{ index: 0, id: "7", text: "What is 1+1?", answer: "2" }],
       skipped: 0,
+      unresolved: 0,
       questionField: "problem",
       answerField: "answer",
+      multipleChoice: false,
     });
   });
 
@@ -24,7 +26,7 @@ describe("rowsToQuestions", () => {
   test("case-insensitive fallback: AIME_2024's Problem/Answer/ID", () => {
     const r = rowsToQuestions([{ ID: "2024-II-4", Problem: "P", Solution: "S", Answer: 33 }], {});
     expect([r.questionField, r.answerField]).toEqual(["Problem", "Answer"]);
-    expect(r.questions[0]).toEqual({ index: 0, id: "2024-II-4", text: "P", answer: "33" });
+    expect(r.questions[0]).toEqual({ index: 0, id: "2024-II-4", text: "P", answer: "33", difficulty: 3 / 14 });
   });
 
   test("explicit fields win, and match case-insensitively", () => {

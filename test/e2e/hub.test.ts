@@ -103,10 +103,11 @@ describe("default dataset (aime) through the datasets-server", () => {
     expect(JSON.parse(await Bun.file(path).text()).rows).toHaveLength(90);
   });
 
+  // aime2026 has no embedded snapshot (an embedded preset falls back to it: test/e2e/datasets.test.ts).
   test("--offline with an empty cache exits non-zero with one clear line and no request", async () => {
     const f = fake();
     const cacheDir = tempDir("empty-cache");
-    const run = await runToExit(["--offline", "--datasets-server", f.url, "--cache-dir", cacheDir, "--port", "0"]);
+    const run = await runToExit(["--offline", "--dataset", "aime2026", "--datasets-server", f.url, "--cache-dir", cacheDir, "--port", "0"]);
     expect(run.exitCode).not.toBe(0);
     expect(run.exitCode).not.toBeNull();
     expect(run.stderrLines).toHaveLength(1);
@@ -116,7 +117,7 @@ describe("default dataset (aime) through the datasets-server", () => {
     expect(f.requests).toHaveLength(0);
 
     // HF_HUB_OFFLINE=1 means the same.
-    const viaEnv = await runToExit(["--datasets-server", f.url, "--cache-dir", cacheDir, "--port", "0"], { env: { HF_HUB_OFFLINE: "1" } });
+    const viaEnv = await runToExit(["--dataset", "aime2026", "--datasets-server", f.url, "--cache-dir", cacheDir, "--port", "0"], { env: { HF_HUB_OFFLINE: "1" } });
     expect(viaEnv.exitCode).not.toBe(0);
     expect(viaEnv.stderrLines).toHaveLength(1);
     expect(f.requests).toHaveLength(0);

@@ -1,6 +1,7 @@
 // Shared fixtures for the server tests: a tiny hand-built dataset and a real ServerContext.
 import type { Dataset, Question } from "../../src/dataset/types.ts";
-import { Decider } from "../../src/decide/decide.ts";
+import type { ReplyOptions } from "../../src/config.ts";
+import { Decider, type DeciderOptions } from "../../src/decide/decide.ts";
 import { answerPool } from "../../src/respond/wrong.ts";
 import type { ServerContext } from "../../src/server/context.ts";
 import { FINGERPRINT } from "../../src/version.ts";
@@ -26,6 +27,7 @@ export const DATASET: Dataset = {
   split: "train",
   origin: "file",
   partial: false,
+  parts: [{ name: "tiny", config: "default", split: "train", origin: "file", count: QUESTIONS.length, partial: false }],
   questions: QUESTIONS,
 };
 
@@ -42,13 +44,27 @@ export interface TestContext extends ServerContext {
   readonly lines: string[];
 }
 
-export function makeContext(options: { rate?: number; seed?: number; alias?: string; maxBodyBytes?: number; readTimeoutSeconds?: number; quiet?: boolean } = {}): TestContext {
+/** The reply options of a default run (`--response-style short`, canonical forms, plausible wrong answers). */
+export const DEFAULT_REPLY: ReplyOptions = {
+  style: "short",
+  reasoningTokens: 400,
+  reasoningFormat: "auto",
+  answerForms: "canonical",
+  wrongStyle: "plausible",
+  onUnmatched: "error",
+};
+
+export function makeContext(
+  options: { rate?: number; seed?: number; alias?: string; maxBodyBytes?: number; readTimeoutSeconds?: number; quiet?: boolean; reply?: Partial<ReplyOptions>; decider?: Partial<DeciderOptions> } = {},
+): TestContext {
   const lines: string[] = [];
+  const pool = answerPool(QUESTIONS.map((q) => q.answer));
   return {
     dataset: DATASET,
     findQuestion,
-    decider: new Decider(options.rate ?? 0.8, options.seed ?? 1234, QUESTIONS.length),
-    pool: answerPool(QUESTIONS.map((q) => q.answer)),
+    decider: new Decider({ mode: "random", successRate: options.rate ?? 0.8, seed: options.seed ?? 1234, questionCount: QUESTIONS.length, ...options.decider }),
+    poolFor: () => pool,
+    reply: { ...DEFAULT_REPLY, ...options.reply },
     alias: options.alias ?? "sim-model",
     fingerprint: FINGERPRINT,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
