@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   ConfigError,
@@ -20,8 +21,12 @@ import {
   parseRate,
   parseSeconds,
   parseSeed,
+  parseSignedInteger,
   parseUrl,
+  slotLayout,
+  N_CTX_TRAIN,
   type Config,
+  type ServerFlags,
 } from "./config.ts";
 import { isDatasetName, PRESET_NAMES } from "./dataset/presets.ts";
 
@@ -30,6 +35,8 @@ type Env = Record<string, string | undefined>;
 interface FlagSpec {
   readonly name: string;
   readonly short?: string;
+  /** llama-server's other spellings (-np, -kvu, --predict), shown in --help and mapped by normalizeArgv. */
+  readonly aliases?: readonly string[];
   readonly type: "string" | "boolean";
   readonly env?: string;
   readonly value?: string;
@@ -53,7 +60,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "cache-dir", type: "string", env: "LLAMA_SIM_CACHE_DIR", value: "DIR", default: "$XDG_CACHE_HOME/llama-sim or ~/.cache/llama-sim", help: "where fetched datasets are cached" },
   { name: "source", type: "string", env: "LLAMA_SIM_SOURCE", value: "WHERE", default: "auto", help: "auto (--dataset-file, cache, datasets-server, then the embedded snapshot), hub, cache or embedded" },
   { name: "list-datasets", type: "boolean", help: "list every preset with its source and exit" },
-  { name: "offline", type: "boolean", env: "LLAMA_SIM_OFFLINE", help: "never touch the network: cache or --dataset-file only (HF_HUB_OFFLINE=1 also works)" },
+  { name: "offline", type: "boolean", env: "LLAMA_SIM_OFFLINE", help: "never touch the network: --dataset-file, the cache, then the embedded snapshot (HF_HUB_OFFLINE=1 also works)" },
   { name: "alias", short: "a", type: "string", env: "LLAMA_ARG_ALIAS", value: "NAME", default: DEFAULTS.alias, help: "model id reported by /v1/models and in every reply" },
   { name: "max-body-bytes", type: "string", env: "LLAMA_SIM_MAX_BODY_BYTES", value: "N", default: "1MiB", help: "largest accepted request body (bytes, or with KiB/MiB); larger gets 413" },
   { name: "timeout", type: "string", env: "LLAMA_ARG_TIMEOUT", value: "SECONDS", default: String(DEFAULTS.timeoutSeconds), help: "close connections idle this long, as llama-server's -to (Bun caps it at 255)" },
@@ -72,6 +79,17 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "ledger", type: "string", env: "LLAMA_SIM_LEDGER", value: "FILE", help: "append every scored decision to FILE as JSON Lines" },
   { name: "ledger-keep", type: "string", env: "LLAMA_SIM_LEDGER_KEEP", value: "N", default: String(DEFAULTS.ledgerKeep), help: "ledger records kept in memory for GET /sim/ledger" },
   { name: "metrics", type: "boolean", env: "LLAMA_ARG_ENDPOINT_METRICS", help: "serve Prometheus metrics on GET /metrics (else 501, as llama-server)" },
+  { name: "api-key", type: "string", env: "LLAMA_API_KEY", value: "KEY[,KEY]", help: "require one of these keys (Authorization: Bearer KEY, or X-Api-Key: KEY) on every route but /health and /models; else 401" },
+  { name: "api-key-file", type: "string", env: "LLAMA_ARG_API_KEY_FILE", value: "FILE", help: "more keys, one per line (blank lines and # comments skipped)" },
+  { name: "api-prefix", type: "string", env: "LLAMA_ARG_API_PREFIX", value: "PATH", help: "serve every route under this path prefix (e.g. /llm/v1/models), and only there" },
+  { name: "parallel", aliases: ["-np"], type: "string", env: "LLAMA_ARG_N_PARALLEL", value: "N", default: "4 (auto)", help: "slots reported by /slots and /props; as llama-server, 1 (or -1) means 4 slots sharing the context, unless --kv-unified" },
+  { name: "ctx-size", short: "c", type: "string", env: "LLAMA_ARG_CTX_SIZE", value: "N", default: String(DEFAULTS.ctxSize), help: "context size: each slot gets all of it by default, c/N with an explicit -np N; 0 = the model's 131072" },
+  { name: "kv-unified", aliases: ["-kvu"], type: "boolean", env: "LLAMA_ARG_KV_UNIFIED", help: "one KV cache for all slots: each slot sees the whole context (and -np 1 stays 1 slot)" },
+  { name: "n-predict", short: "n", aliases: ["--predict"], type: "string", env: "LLAMA_ARG_N_PREDICT", value: "N", default: "-1 (unlimited)", help: "token limit of a request that sets none (n_predict, max_completion_tokens, max_tokens)" },
+  { name: "threads-http", type: "string", env: "LLAMA_ARG_THREADS_HTTP", value: "N", default: "-1 (auto)", help: "HTTP threads, as llama-server; accepted and kept (Bun serves on one event loop)" },
+  { name: "slots", type: "boolean", env: "LLAMA_ARG_ENDPOINT_SLOTS", help: "serve GET /slots (the default; LLAMA_ARG_ENDPOINT_SLOTS=0 turns it off)" },
+  { name: "no-slots", type: "boolean", env: "LLAMA_ARG_NO_ENDPOINT_SLOTS", help: "GET /slots answers 501, as llama-server's --no-slots" },
+  { name: "props", type: "boolean", env: "LLAMA_ARG_ENDPOINT_PROPS", help: "allow POST /props (else 501, as llama-server)" },
   { name: "quiet", short: "q", type: "boolean", env: "LLAMA_SIM_QUIET", help: "no per-request log lines on stderr" },
   { name: "help", short: "h", type: "boolean", help: "show this help and exit" },
   { name: "version", type: "boolean", help: "show version, git commit and Bun version and exit" },
@@ -86,11 +104,148 @@ export type CliResult =
 type Values = Record<string, string | boolean | undefined>;
 
 export function parseCli(argv: readonly string[], env: Env): CliResult {
-  const values = parseFlags(argv);
+  const { args, ignored } = normalizeArgv(argv);
+  const values = parseFlags(args);
   if (values.help) return { kind: "help", text: helpText() };
   if (values.version) return { kind: "version" };
   if (values["list-datasets"]) return { kind: "list-datasets" };
-  return { kind: "run", config: resolveConfig(values, env) };
+  return { kind: "run", config: resolveConfig(values, env, ignored) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// llama-server's command line: its multi-letter single-dash flags, and the flags that do not apply.
+
+/** Spellings of flags llama-sim shares with llama-server but that other entries of FLAGS own. */
+const EXTRA_ALIASES: Record<string, readonly string[]> = { timeout: ["-to"], seed: ["-s"] };
+
+const aliasesOf = (flag: FlagSpec): readonly string[] => [...(flag.aliases ?? []), ...(EXTRA_ALIASES[flag.name] ?? [])];
+
+/** Every spelling of every flag of FLAGS -> its spec. */
+const OWN_SPELLINGS: ReadonlyMap<string, FlagSpec> = new Map(
+  FLAGS.flatMap((flag) => [`--${flag.name}`, ...(flag.short ? [`-${flag.short}`] : []), ...aliasesOf(flag)].map((spelling) => [spelling, flag] as const)),
+);
+
+const words = (text: string) => text.trim().split(/\s+/);
+
+/**
+ * llama-server flags with nothing to simulate (model loading, hardware, sampling defaults, logging,
+ * templates, speculative decoding, the web UI), from its common/arg.cpp; accepted with their values
+ * and ignored, so that a llama-server command line starts llama-sim unchanged. -m's value is still
+ * reported as /props model_path.
+ */
+const IGNORED_WITH_VALUE = words(`
+  -m --model -mu --model-url -dr --docker-repo -hf -hfr --hf-repo -hff --hf-file -hfv -hfrv --hf-repo-v -hffv --hf-file-v
+  -hft --hf-token -hfd -hfrd --hf-repo-draft --mmproj --mmproj-url --lora --control-vector --override-kv
+  -t --threads -tb --threads-batch -C --cpu-mask -Cr --cpu-range --cpu-strict --prio --poll -Cb --cpu-mask-batch
+  -Crb --cpu-range-batch --cpu-strict-batch --prio-batch --poll-batch --numa -dev --device --rpc
+  -ngl --gpu-layers --n-gpu-layers -sm --split-mode -ts --tensor-split -mg --main-gpu -ot --override-tensor
+  -ncmoe --n-cpu-moe -fitt --fit-target -fitc --fit-ctx
+  -b --batch-size -ub --ubatch-size --keep -ctk --cache-type-k -ctv --cache-type-v -dt --defrag-thold
+  --cache-reuse --cache-ram -cram -ctxcp --ctx-checkpoints --swa-checkpoints -sps --slot-prompt-similarity
+  --rope-scaling --rope-scale --rope-freq-base --rope-freq-scale --yarn-orig-ctx --yarn-ext-factor
+  --yarn-attn-factor --yarn-beta-slow --yarn-beta-fast --pooling --image-min-tokens --image-max-tokens
+  --samplers --sampling-seq --sampler-seq --temp --top-k --top-p --min-p --top-nsigma --xtc-probability
+  --xtc-threshold --typical --repeat-last-n --repeat-penalty --presence-penalty --frequency-penalty
+  --dry-multiplier --dry-base --dry-allowed-length --dry-penalty-last-n --dry-sequence-breaker
+  --dynatemp-range --dynatemp-exp --mirostat --mirostat-lr --mirostat-ent -l --logit-bias --grammar
+  --grammar-file -j --json-schema -jf --json-schema-file -r --reverse-prompt
+  --chat-template --chat-template-file --chat-template-kwargs --reasoning-budget
+  --log-file -lv --verbosity --log-verbosity --ssl-key-file --ssl-cert-file --path --media-path
+  --webui-config --webui-config-file --slot-save-path --sse-ping-interval --sleep-idle-seconds --tags
+  --models-dir --models-max --models-preset
+  -td --threads-draft -tbd --threads-batch-draft --draft-max --draft --draft-n --draft-min --draft-n-min
+  --draft-p-min -cd --ctx-size-draft -devd --device-draft -ngld --gpu-layers-draft --n-gpu-layers-draft
+  -md --model-draft -ctkd --cache-type-k-draft -ctvd --cache-type-v-draft -otd --override-tensor-draft
+  -ncmoed --n-cpu-moe-draft -mv --model-vocoder
+`);
+const IGNORED_SWITCHES = words(`
+  --jinja --no-jinja -cb --cont-batching -nocb --no-cont-batching --mlock --mmap --no-mmap -dio --direct-io
+  --no-direct-io -nkvo --no-kv-offload -kvo --kv-offload -nr --no-repack --no-host --swa-full --context-shift
+  --no-context-shift -no-kvu --no-kv-unified --check-tensors --no-op-offload --lora-init-without-apply
+  -cmoe --cpu-moe -cmoed --cpu-moe-draft --no-mmproj --no-mmproj-offload --mmproj-auto --no-mmproj-auto
+  --embedding --embeddings --reranking --rerank --no-prefill-assistant --webui --no-webui --ui --no-ui
+  --no-warmup --warmup --spm-infill -sp --special -e --escape --no-escape --perf --no-perf
+  -v --verbose --log-verbose --log-disable --log-prefix --log-timestamps --verbose-prompt --ignore-eos
+  --tts-use-guide-tokens --no-models-autoload --models-autoload --list-devices
+  --embd-bge-small-en-default --embd-e5-small-en-default --embd-gte-small-default --fim-qwen-1.5b-default
+  --fim-qwen-3b-default --fim-qwen-7b-default --fim-qwen-7b-spec --fim-qwen-14b-spec --fim-qwen-30b-default
+  --gpt-oss-20b-default --gpt-oss-120b-default --vision-gemma-4b-default --vision-gemma-12b-default
+`);
+/** Flags whose value is optional in newer builds (-fa on|off|auto; a bare -fa in older ones). */
+const IGNORED_OPTIONAL_VALUE = words("-fa --flash-attn --log-colors -fit --fit");
+const IGNORED_TWO_VALUES = words("--lora-scaled --control-vector-scaled --control-vector-layer-range --spec-replace");
+const OPTIONAL_VALUE = /^(on|off|auto|enabled?|disabled?|true|false|yes|no|[01])$/i;
+
+const IGNORED_ARITY: ReadonlyMap<string, number | "optional"> = new Map<string, number | "optional">([
+  ...IGNORED_WITH_VALUE.map((f): [string, number] => [f, 1]),
+  ...IGNORED_SWITCHES.map((f): [string, number] => [f, 0]),
+  ...IGNORED_OPTIONAL_VALUE.map((f): [string, "optional"] => [f, "optional"]),
+  ...IGNORED_TWO_VALUES.map((f): [string, number] => [f, 2]),
+]);
+
+/** Of --slots and --no-slots the last one given wins, as llama-server reads its command line in order. */
+const SLOTS_SWITCHES = new Set(["--slots", "--no-slots"]);
+
+/** A llama-server flag accepted and ignored, with the values it took. */
+export interface IgnoredFlag {
+  readonly flag: string;
+  readonly values: readonly string[];
+}
+
+/**
+ * Rewrites a command line for parseArgs: every spelling of llama-sim's own flags (-np, -to, -c, -n,
+ * --predict, ...) becomes `--name` or `--name=value`, so multi-letter single-dash flags and values
+ * that start with a dash (`-n -1`) work; llama-server flags that do not apply are taken out with
+ * their values and returned. Anything else is left for parseArgs to accept or refuse.
+ */
+export function normalizeArgv(argv: readonly string[]): { args: string[]; ignored: IgnoredFlag[] } {
+  const args: string[] = [];
+  const ignored: IgnoredFlag[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (!token.startsWith("-") || token === "-") {
+      args.push(token);
+      continue;
+    }
+    const eq = token.indexOf("=");
+    const name = eq > 0 ? token.slice(0, eq) : token;
+    const inline = eq > 0 ? token.slice(eq + 1) : undefined;
+    const own = OWN_SPELLINGS.get(name);
+    if (own) {
+      if (SLOTS_SWITCHES.has(`--${own.name}`)) {
+        const earlier = args.findIndex((a) => SLOTS_SWITCHES.has(a.split("=")[0]!));
+        if (earlier >= 0) args.splice(earlier, 1);
+      }
+      if (own.type === "boolean") args.push(inline === undefined ? `--${own.name}` : `--${own.name}=${inline}`);
+      else if (inline !== undefined) args.push(`--${own.name}=${inline}`);
+      else if (i + 1 < argv.length) args.push(`--${own.name}=${argv[++i]}`);
+      else args.push(`--${own.name}`); // parseArgs reports the missing value
+      continue;
+    }
+    const arity = IGNORED_ARITY.get(name);
+    if (arity === undefined) {
+      args.push(token);
+      continue;
+    }
+    const values: string[] = inline !== undefined ? [inline] : [];
+    const wanted = arity === "optional" ? (inline === undefined && OPTIONAL_VALUE.test(argv[i + 1] ?? "") ? 1 : 0) : arity - values.length;
+    for (let k = 0; k < wanted; k++) {
+      if (i + 1 >= argv.length) throw new ConfigError(`${name} needs a value (it is a llama-server flag llama-sim accepts and ignores)`);
+      values.push(argv[++i]!);
+    }
+    ignored.push({ flag: name, values });
+  }
+  return { args, ignored };
+}
+
+/** The one stderr line naming the ignored llama-server flags, or undefined when there are none. */
+export function ignoredNotice(config: Config): string | undefined {
+  const flags = config.server.ignoredFlags;
+  return flags.length === 0 ? undefined : `llama-sim: ignoring llama-server flags that do not apply here: ${flags.join(" ")}`;
 }
 
 function parseFlags(argv: readonly string[]): Values {
@@ -145,7 +300,7 @@ function nonEmpty(choice: { text: string; from: string } | undefined): string | 
   return choice.text;
 }
 
-function resolveConfig(values: Values, env: Env): Config {
+function resolveConfig(values: Values, env: Env, ignored: readonly IgnoredFlag[] = []): Config {
   const port = pick(values, env, "port");
   const rate = pick(values, env, "success-rate");
   const seed = pick(values, env, "seed");
@@ -209,7 +364,73 @@ function resolveConfig(values: Values, env: Env): Config {
       ledgerKeep: integer("ledger-keep", 0, 10_000_000, DEFAULTS.ledgerKeep),
       metrics: pickBool(values, env, "metrics"),
     },
+    server: resolveServerFlags(values, env, ignored),
   };
+}
+
+/** The drop-in flags: keys, prefix, slots and context, token limit, endpoint switches, -m. */
+function resolveServerFlags(values: Values, env: Env, ignored: readonly IgnoredFlag[]): ServerFlags {
+  const signed = (name: string, min: number, max: number): number | undefined => {
+    const given = pick(values, env, name);
+    return given ? parseSignedInteger(given.text, given.from, min, max) : undefined;
+  };
+  const parallel = signed("parallel", -1, 4096);
+  if (parallel === 0) throw new ConfigError(`${pick(values, env, "parallel")!.from} must be a positive number of slots, or -1 for auto (got "0")`);
+  const ctxSize = signed("ctx-size", 0, 16_777_216) ?? DEFAULTS.ctxSize;
+  const layout = slotLayout(parallel, ctxSize, pickBool(values, env, "kv-unified"));
+  const nPredict = signed("n-predict", -2, 2 ** 31 - 1) ?? DEFAULTS.nPredict;
+  const model = [...ignored].reverse().find((f) => f.flag === "-m" || f.flag === "--model")?.values[0];
+  const modelEnv = env.LLAMA_ARG_MODEL?.trim();
+  return {
+    apiKeys: apiKeys(values, env),
+    apiPrefix: apiPrefix(pick(values, env, "api-prefix")),
+    parallel: layout.parallel,
+    ctxSize: ctxSize === 0 ? N_CTX_TRAIN : ctxSize,
+    slotContext: layout.slotContext,
+    // -2 is llama-cli's "until the context is full": unlimited here too.
+    nPredict: nPredict < 0 ? -1 : nPredict,
+    threadsHttp: signed("threads-http", -1, 1024) ?? DEFAULTS.threadsHttp,
+    endpointSlots: slotsEndpoint(values, env),
+    endpointProps: pickBool(values, env, "props"),
+    modelPath: model ?? (modelEnv ? modelEnv : undefined),
+    ignoredFlags: ignored.map((f) => [f.flag, ...f.values].join(" ")),
+  };
+}
+
+/** --slots / --no-slots (normalizeArgv keeps only the last); else LLAMA_ARG_ENDPOINT_SLOTS, then the older LLAMA_ARG_NO_ENDPOINT_SLOTS; on by default. */
+function slotsEndpoint(values: Values, env: Env): boolean {
+  if (values.slots === true) return true;
+  if (values["no-slots"] === true) return false;
+  const on = env.LLAMA_ARG_ENDPOINT_SLOTS;
+  if (on !== undefined && on !== "") return parseBoolEnv(on, "LLAMA_ARG_ENDPOINT_SLOTS");
+  return !pickBool(values, env, "no-slots");
+}
+
+/** Keys from --api-key (comma-separated) and --api-key-file (one a line; blank and # lines skipped). */
+function apiKeys(values: Values, env: Env): string[] {
+  const keys: string[] = [];
+  const inline = pick(values, env, "api-key");
+  if (inline && nonEmpty(inline)) keys.push(...inline.text.split(",").map((k) => k.trim()).filter((k) => k !== ""));
+  const file = pick(values, env, "api-key-file");
+  if (file && nonEmpty(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file.text.trim(), "utf8");
+    } catch (error) {
+      throw new ConfigError(`${file.from}: cannot read "${file.text}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    keys.push(...text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k !== "" && !k.startsWith("#")));
+  }
+  return keys;
+}
+
+/** "" or "/path": a leading slash added, trailing slashes dropped ("/" alone means no prefix). */
+function apiPrefix(given: { text: string; from: string } | undefined): string {
+  if (given === undefined) return "";
+  const text = nonEmpty(given)!.trim();
+  if (/[\s?#]/.test(text)) throw new ConfigError(`${given.from} must be a URL path such as /llm (got "${given.text}")`);
+  const path = `/${text}`.replace(/^\/+/, "/").replace(/\/+$/, "");
+  return path;
 }
 
 function datasetNames(choice: { text: string; from: string } | undefined): string[] {
@@ -232,7 +453,10 @@ function randomSeed(): number {
 export function helpText(): string {
   const rows = FLAGS.map((flag) => {
     const names = `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
-    const extras = [flag.default ? `default: ${flag.default}` : "", flag.env ? `env: ${flag.env}` : ""].filter(Boolean).join("; ");
+    const aliases = aliasesOf(flag);
+    const extras = [aliases.length > 0 ? `also ${aliases.join(", ")}` : "", flag.default ? `default: ${flag.default}` : "", flag.env ? `env: ${flag.env}` : ""]
+      .filter(Boolean)
+      .join("; ");
     return `  ${names.padEnd(30)} ${flag.help}${extras ? `\n  ${"".padEnd(30)} (${extras})` : ""}`;
   });
   return [
@@ -244,6 +468,10 @@ export function helpText(): string {
     ...rows,
     "",
     "A flag overrides its environment variable. HF_TOKEN, when set, is sent to the datasets-server as a Bearer token.",
-    "Routes: POST /v1/chat/completions, /chat/completions; GET /health, /v1/health, /v1/models, /models; OPTIONS (CORS).",
+    "llama-server's other flags (-m, -ngl, -fa, -t, -b, -ub, --jinja, --temp, --mlock, -cb, -hf, --chat-template, ...) are accepted",
+    "with their values and ignored, with one notice line on stderr.",
+    "Routes: POST /v1/chat/completions, /chat/completions, /completion, /completions, /v1/completions, /tokenize, /detokenize,",
+    "/apply-template, /props (with --props); GET /health, /v1/health, /v1/models, /models, /props, /slots; HEAD on every GET route;",
+    "OPTIONS (CORS); 501 for embeddings, rerank and infill. With --api-prefix P every route is under P.",
   ].join("\n");
 }

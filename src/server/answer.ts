@@ -3,6 +3,10 @@ import type { Verdict } from "../decide/decide.ts";
 import { detectJudge } from "../judge/detect.ts";
 import { judgeReply } from "../judge/reply.ts";
 import { composeReply, type ComposedReply, type ReplyPlan } from "../respond/compose.ts";
+import { continueFrom } from "../respond/prefill.ts";
+import { applyStop } from "../respond/stop.ts";
+import { jsonReply, type ResponseFormat } from "../respond/structured.ts";
+import { toolCallReply, type ToolCall, type ToolChoice, type ToolSpec } from "../respond/tools.ts";
 import { completeWithin } from "../respond/render.ts";
 import { estimateTokens } from "../respond/tokens.ts";
 import type { ServerContext } from "./context.ts";
@@ -28,6 +32,14 @@ export interface AnswerRequest {
   readonly stream?: boolean;
   /** X-Sim-Outcome, passed only under --allow-override. */
   readonly override?: Verdict;
+  /** Stop strings: the reply ends before the first one. */
+  readonly stop?: readonly string[];
+  /** A trailing assistant message: the reply continues it. */
+  readonly prefill?: string;
+  /** JSON output (response_format / json_schema). */
+  readonly responseFormat?: ResponseFormat;
+  readonly tools?: readonly ToolSpec[];
+  readonly toolChoice?: ToolChoice;
 }
 
 /** What the request log, the ledger and the metrics learn about a reply. */
@@ -49,8 +61,12 @@ export interface Answer {
   readonly reasoningContent: string | undefined;
   readonly promptTokens: number;
   readonly completionTokens: number;
-  readonly finishReason: "stop" | "length";
+  readonly finishReason: "stop" | "length" | "tool_calls";
+  /** Function calls instead of prose (tool_choice required or named). */
+  readonly toolCalls?: readonly ToolCall[];
   readonly outcome: ChatOutcome;
+  /** Keys of the decision, for any further choice about this reply's presentation (logprobs). */
+  readonly keys: readonly number[];
 }
 
 /** Chat template overhead per message in a typical Llama-3 template. */
@@ -73,12 +89,13 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   const judge = detectJudge(request.messages);
   if (judge !== undefined) {
     const reply = judgeReply(judge);
-    return plain(reply.text, tokensIn, request.maxTokens, { kind: "judge", questionId: "-", correct: false });
+    const text = request.responseFormat ? jsonReply(request.responseFormat, reply.text, "", 0, [0]) : reply.text;
+    return plain(text, tokensIn, request, { kind: "judge", questionId: "-", correct: reply.correct ?? false });
   }
   const index = ctx.findQuestion(request.messages.map((m) => m.text));
   if (index === undefined) {
     if (ctx.reply.onUnmatched === "error") ctx.oracle?.onUnmatched();
-    if (ctx.reply.onUnmatched === "echo") return plain(ECHO_REPLY, tokensIn, request.maxTokens, { kind: "echo", questionId: "-", correct: false });
+    if (ctx.reply.onUnmatched === "echo") return plain(ECHO_REPLY, tokensIn, request, { kind: "echo", questionId: "-", correct: false });
     throw invalidRequest(
       `no dataset question matched the request: the prompt must contain one of the ${ctx.dataset.questions.length} questions of ${ctx.dataset.name} in full`,
     );
@@ -98,12 +115,29 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     pool: ctx.poolFor(question),
     options: ctx.reply,
   });
-  const format = request.reasoningFormat ?? ctx.reply.reasoningFormat;
+  // A prefill makes llama-server parse nothing out of the reply: thoughts stay inline.
+  const format = request.prefill !== undefined ? "none" : (request.reasoningFormat ?? ctx.reply.reasoningFormat);
   const inline = composed.thinkInline || format === "none" || (format === "deepseek-legacy" && request.stream === true);
   const { plan, thoughts } = splitPlan(composed);
-  const limited = limitReply(thoughts, composed.body, inline, request.maxTokens);
+  const seed = ctx.decider.seed;
+  const stated = plan.written ?? undefined;
+  const calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, thoughts ?? composed.body, seed, decision.keys) : undefined;
+  let limited: Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+  if (calls !== undefined) {
+    const args = calls.tool_calls.map((c) => c.function.arguments).join("");
+    const reasoning = inline ? undefined : thoughts;
+    limited = { content: "", reasoningContent: reasoning, completionTokens: estimateTokens(args) + estimateTokens(reasoning ?? ""), finishReason: "tool_calls" };
+  } else if (request.responseFormat !== undefined) {
+    // Grammar-constrained output is JSON from the first token: no inline thoughts before it.
+    const json = jsonReply(request.responseFormat, stated, thoughts ?? composed.body, seed, decision.keys);
+    limited = limitReply(inline ? undefined : thoughts, json, false, request);
+  } else {
+    limited = limitReply(thoughts, composed.body, inline, request);
+  }
   return {
     ...limited,
+    ...(calls !== undefined ? { toolCalls: calls.tool_calls } : {}),
+    keys: decision.keys,
     promptTokens: tokensIn,
     outcome: {
       kind: "question",
@@ -121,27 +155,37 @@ function splitPlan(composed: ComposedReply): { plan: ReplyPlan; thoughts: string
   return { plan, thoughts };
 }
 
-function plain(text: string, tokensIn: number, maxTokens: number | undefined, outcome: ChatOutcome): Answer {
-  const completion = completeWithin(text, maxTokens);
-  return { content: completion.content, reasoningContent: undefined, promptTokens: tokensIn, completionTokens: completion.completionTokens, finishReason: completion.finishReason, outcome };
+function plain(text: string, tokensIn: number, request: AnswerRequest, outcome: ChatOutcome): Answer {
+  return { ...limitReply(undefined, text, false, request), promptTokens: tokensIn, outcome, keys: [0] };
+}
+
+type Limited = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+
+/** The reply as generated: a prefill is continued, stop strings end it, then the token limit. */
+function limitReply(thoughts: string | undefined, body: string, inline: boolean, request: AnswerRequest): Limited {
+  const stops = request.stop ?? [];
+  if (thoughts !== undefined && thoughts !== "" && inline) {
+    body = `<think>\n${thoughts}\n</think>\n\n${body}`;
+    thoughts = undefined;
+  }
+  if (request.prefill !== undefined) body = continueFrom(request.prefill, body);
+  if (stops.length > 0) {
+    if (thoughts) {
+      const t = applyStop(thoughts, stops);
+      if (t.stopped) return cutTokens(t.text, "", request.maxTokens);
+    }
+    body = applyStop(body, stops).text;
+  }
+  return cutTokens(thoughts, body, request.maxTokens);
 }
 
 /**
  * Applies the token limit to thoughts and answer together, as a model generates them: a limit
  * reached inside the thoughts leaves no answer at all (finish_reason "length").
  */
-function limitReply(
-  thoughts: string | undefined,
-  body: string,
-  inline: boolean,
-  limit: number | undefined,
-): Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason"> {
+function cutTokens(thoughts: string | undefined, body: string, limit: number | undefined): Limited {
   if (thoughts === undefined || thoughts === "") {
     const c = completeWithin(body, limit);
-    return { content: c.content, reasoningContent: undefined, completionTokens: c.completionTokens, finishReason: c.finishReason };
-  }
-  if (inline) {
-    const c = completeWithin(`<think>\n${thoughts}\n</think>\n\n${body}`, limit);
     return { content: c.content, reasoningContent: undefined, completionTokens: c.completionTokens, finishReason: c.finishReason };
   }
   const t = completeWithin(thoughts, limit);

@@ -1,5 +1,7 @@
 import { timingsFor } from "../respond/timings.ts";
+import { chatLogprobs, streamLogprobs } from "../respond/logprobs.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
+import { toolCallDeltas } from "../respond/tools.ts";
 import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
 import type { Verdict } from "../decide/decide.ts";
 import type { ServerContext } from "./context.ts";
@@ -52,13 +54,19 @@ export function answerChat(ctx: ServerContext, request: ChatRequest, override?: 
     seed: request.seed,
     reasoningFormat: request.reasoningFormat,
     override,
+    stop: request.stop,
+    prefill: request.prefill,
+    responseFormat: request.responseFormat,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
   };
   // Each choice is decided on its own, as n independent samples of the same prompt.
   const answers = Array.from({ length: request.n }, () => answerPrompt(ctx, asked));
   const answer = answers[0]!;
   const id = completionId();
   ctx.oracle?.onAnswers(id, answers);
-  const body = request.stream ? streamEvents(ctx, id, answers, request.includeUsage).join("") : completionJson(ctx, id, answers);
+  const topN = request.topLogprobs;
+  const body = request.stream ? streamEvents(ctx, id, answers, request.includeUsage, topN).join("") : completionJson(ctx, id, answers, topN);
   return { outcome: answer.outcome, body, stream: request.stream };
 }
 
@@ -90,18 +98,30 @@ function modelJson(ctx: ServerContext): string {
   return fields;
 }
 
-/** A choice's message: llama-server [A]'s key order, role, reasoning_content (when non-empty), content. */
+/** A choice's message: llama-server [A]'s key order, role, reasoning_content (when non-empty), content, tool_calls. */
 function messageJson(answer: Answer): string {
   const reasoning = answer.reasoningContent ? `"reasoning_content":${JSON.stringify(answer.reasoningContent)},` : "";
+  if (answer.toolCalls) {
+    // [chat-old]: content is null when empty and there are tool calls.
+    const content = answer.content === "" ? "null" : JSON.stringify(answer.content);
+    return `{"role":"assistant",${reasoning}"content":${content},"tool_calls":${JSON.stringify(answer.toolCalls)}}`;
+  }
   return `{"role":"assistant",${reasoning}"content":${JSON.stringify(answer.content)}}`;
 }
 
+/** `,"logprobs":{...}` after a choice's message when asked; absent otherwise (and with top_logprobs 0), as llama-server. */
+function logprobsJson(answer: Answer, topN: number | undefined, seed: number): string {
+  if (topN === undefined || topN === 0) return "";
+  return `,"logprobs":${JSON.stringify({ content: chatLogprobs(splitIntoPieces(answer.content), topN, seed, answer.keys) })}`;
+}
+
 /** `usage` and `timings` come from the first choice only, as llama-server reports n > 1. */
-function completionJson(ctx: ServerContext, id: string, answers: readonly Answer[]): string {
+function completionJson(ctx: ServerContext, id: string, answers: readonly Answer[], topN: number | undefined): string {
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
   const timings = timingsJson(first.promptTokens, first.completionTokens);
-  const choices = answers.map((a, i) => `{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}}`).join(",");
+  const seed = ctx.decider.seed;
+  const choices = answers.map((a, i) => `{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}${logprobsJson(a, topN, seed)}}`).join(",");
   return (
     `{"choices":[${choices}],` +
     `"created":${created},${modelJson(ctx)},"object":"chat.completion",` +
@@ -115,19 +135,24 @@ function completionJson(ctx: ServerContext, id: string, answers: readonly Answer
  * with an empty delta; then the usage chunk if asked, then [DONE]. `timings` rides on the last
  * chunk before [DONE].
  */
-export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean): string[] {
+export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number): string[] {
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
   const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
   const timings = timingsJson(first.promptTokens, first.completionTokens);
   const events: string[] = [];
   answers.forEach((answer, index) => {
-    const deltaEvent = (delta: string) => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}}],${meta}}\n\n`;
+    const deltaEvent = (delta: string, extra = "") => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}${extra}}],${meta}}\n\n`;
     events.push(deltaEvent(`{"role":"assistant","content":null}`));
     if (answer.reasoningContent) {
       for (const piece of splitIntoPieces(answer.reasoningContent)) events.push(deltaEvent(`{"reasoning_content":${JSON.stringify(piece)}}`));
     }
-    for (const piece of splitIntoPieces(answer.content)) events.push(deltaEvent(`{"content":${JSON.stringify(piece)}}`));
+    const seed = ctx.decider.seed;
+    splitIntoPieces(answer.content).forEach((piece, position) => {
+      const logprobs = topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : "";
+      events.push(deltaEvent(`{"content":${JSON.stringify(piece)}}`, logprobs));
+    });
+    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) events.push(deltaEvent(JSON.stringify(delta)));
     const finish = `{"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}`;
     const last = index === answers.length - 1;
     if (!last || includeUsage) events.push(`data: ${finish}}\n\n`);

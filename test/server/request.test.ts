@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { HttpError } from "../../src/server/errors.ts";
 import { parseJson as parseJsonBody } from "../../src/server/body.ts";
-import { parseChatRequest } from "../../src/server/request.ts";
+import { parseChatRequest, REASONING_FORMATS } from "../../src/server/request.ts";
 
 function badRequest(fn: () => unknown): HttpError {
   try {
@@ -58,8 +58,8 @@ describe("parseChatRequest rejects what llama-server's tests reject", () => {
     ["max_tokens 1.5", { messages: [user("q")], max_tokens: 1.5 }],
     ['n_predict "10"', { messages: [user("q")], n_predict: "10" }],
     ["max_completion_tokens true", { messages: [user("q")], max_completion_tokens: true }],
-    ["n=2", { messages: [user("q")], n: 2 }],
     ["n=0", { messages: [user("q")], n: 0 }],
+    ["n=1.5", { messages: [user("q")], n: 1.5 }],
     ['n="1"', { messages: [user("q")], n: "1" }],
     ['temperature "hot"', { messages: [user("q")], temperature: "hot" }],
     ["body null", null],
@@ -88,6 +88,17 @@ describe("parseChatRequest accepts valid requests", () => {
       stream: false,
       includeUsage: false,
       maxTokens: -1,
+      stop: [],
+      responseFormat: undefined,
+      topLogprobs: undefined,
+      tools: [],
+      toolChoice: "auto",
+      parallelToolCalls: false,
+      temperature: 0.6,
+      seed: undefined,
+      n: 1,
+      prefill: undefined,
+      reasoningFormat: undefined,
     });
   });
 
@@ -124,11 +135,18 @@ describe("parseChatRequest accepts valid requests", () => {
   });
 
   test("one trailing assistant message (a prefill) is allowed", () => {
-    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "Let me" }] }).messages.map((m) => m.text)).toEqual(["Q", "Let me"]);
+    const r = parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "Let me" }] });
+    expect(r.messages.map((m) => m.text)).toEqual(["Q", "Let me"]);
+    expect(r.prefill).toBe("Let me");
   });
 
   test("unknown fields are ignored, as llama-server does", () => {
     expect(parseChatRequest({ messages: [user("Q")], reasoning_effort: "high", foo: { bar: 1 }, model: 5 }).messages.map((m) => m.text)).toEqual(["Q"]);
+  });
+
+  test("n above 1 is accepted here (the caller caps it)", () => {
+    expect(parseChatRequest({ messages: [user("Q")], n: 3 }).n).toBe(3);
+    expect(parseChatRequest({ messages: [user("Q")] }).n).toBe(1);
   });
 
   test("stream, include_usage, n=1 and nulls", () => {
@@ -155,5 +173,169 @@ describe("parseChatRequest accepts valid requests", () => {
         expect(parseChatRequest({ messages }).messages.map((m) => m.text)).toEqual(messages.map((m) => m.content).filter((c) => c !== ""));
       }),
     );
+  });
+});
+
+/** The message of the 400 a body gets. */
+const refusal = (body: Record<string, unknown>) => badRequest(() => parseChatRequest({ messages: [user("Q")], ...body })).message;
+const parsed = (body: Record<string, unknown>) => parseChatRequest({ messages: [user("Q")], ...body });
+
+describe("stop", () => {
+  test("a string or an array of strings; empty strings dropped as llama-server does", () => {
+    expect(parsed({}).stop).toEqual([]);
+    expect(parsed({ stop: null }).stop).toEqual([]);
+    expect(parsed({ stop: "\n\n" }).stop).toEqual(["\n\n"]);
+    expect(parsed({ stop: "" }).stop).toEqual([]);
+    expect(parsed({ stop: ["a", "", "b"] }).stop).toEqual(["a", "b"]);
+    // llama-server takes any number of stop strings (OpenAI's limit of 4 is not its own).
+    expect(parsed({ stop: ["1", "2", "3", "4", "5", "6"] }).stop).toHaveLength(6);
+  });
+
+  test.each([[5], [true], [{ word: "x" }], [["a", 1]], [[null]]])("stop %p is a 400", (stop) => {
+    expect(refusal({ stop })).toBe("'stop' must be a string or an array of strings");
+  });
+});
+
+describe("response_format and json_schema", () => {
+  const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] };
+
+  test("text, an empty type and absence mean prose", () => {
+    expect(parsed({}).responseFormat).toBeUndefined();
+    expect(parsed({ response_format: { type: "text" } }).responseFormat).toBeUndefined();
+    expect(parsed({ response_format: {} }).responseFormat).toBeUndefined();
+    expect(parsed({ response_format: null }).responseFormat).toBeUndefined();
+  });
+
+  test("json_object, with or without a schema", () => {
+    expect(parsed({ response_format: { type: "json_object" } }).responseFormat).toEqual({ type: "json_object", schema: undefined });
+    expect(parsed({ response_format: { type: "json_object", schema } }).responseFormat).toEqual({ type: "json_object", schema });
+  });
+
+  test("json_schema reads the inner schema, name and strict (OpenAI's nesting)", () => {
+    expect(parsed({ response_format: { type: "json_schema", json_schema: { name: "math", schema, strict: true } } }).responseFormat).toEqual({
+      type: "json_schema",
+      schema,
+      name: "math",
+      strict: true,
+    });
+    expect(parsed({ response_format: { type: "json_schema" } }).responseFormat).toMatchObject({ type: "json_schema", schema: undefined });
+  });
+
+  test("llama-server's own top-level json_schema; json_object without a schema keeps it", () => {
+    expect(parsed({ json_schema: schema }).responseFormat).toEqual({ type: "json_schema", schema });
+    expect(parsed({ json_schema: schema, response_format: { type: "json_object" } }).responseFormat).toEqual({ type: "json_object", schema });
+    expect(parsed({ json_schema: schema, response_format: { type: "text" } }).responseFormat).toEqual({ type: "json_schema", schema });
+  });
+
+  test("an unknown type gets llama-server's message", () => {
+    expect(refusal({ response_format: { type: "sound" } })).toBe('response_format type must be one of "text" or "json_object", but got: sound');
+    expect(refusal({ response_format: { type: "json" } })).toBe('response_format type must be one of "text" or "json_object", but got: json');
+  });
+
+  test("json_schema together with grammar is refused with llama-server's message", () => {
+    expect(refusal({ json_schema: schema, grammar: "root ::= \"a\"" })).toBe("Cannot use both json_schema and grammar");
+  });
+
+  test.each([
+    [{ response_format: "json_object" }, "'response_format' must be an object"],
+    [{ response_format: { type: 3 } }, "'response_format.type' must be a string"],
+    [{ response_format: { type: "json_object", schema: "x" } }, "'response_format.schema' must be an object"],
+    [{ response_format: { type: "json_schema", json_schema: [] } }, "'response_format.json_schema' must be an object"],
+    [{ response_format: { type: "json_schema", json_schema: { schema: 5 } } }, "'response_format.json_schema.schema' must be an object"],
+    [{ response_format: { type: "json_schema", json_schema: { name: 5, schema } } }, "'response_format.json_schema.name' must be a string"],
+    [{ response_format: { type: "json_schema", json_schema: { schema, strict: "yes" } } }, "'response_format.json_schema.strict' must be a boolean"],
+    [{ json_schema: "{}" }, "'json_schema' must be an object"],
+  ])("%p is a 400", (body, message) => {
+    expect(refusal(body as Record<string, unknown>)).toBe(message);
+  });
+});
+
+describe("logprobs and top_logprobs", () => {
+  test("logprobs: true means 20 alternatives unless top_logprobs says otherwise", () => {
+    expect(parsed({}).topLogprobs).toBeUndefined();
+    expect(parsed({ logprobs: false }).topLogprobs).toBeUndefined();
+    expect(parsed({ logprobs: true }).topLogprobs).toBe(20);
+    expect(parsed({ logprobs: true, top_logprobs: 3 }).topLogprobs).toBe(3);
+    expect(parsed({ logprobs: true, top_logprobs: 0 }).topLogprobs).toBe(0);
+    expect(parsed({ logprobs: null, top_logprobs: null }).topLogprobs).toBeUndefined();
+  });
+
+  test("top_logprobs without logprobs gets llama-server's message", () => {
+    expect(refusal({ top_logprobs: 5 })).toBe("top_logprobs requires logprobs to be set to true");
+    expect(refusal({ logprobs: false, top_logprobs: 0 })).toBe("top_logprobs requires logprobs to be set to true");
+  });
+
+  test("logprobs with tools and stream gets llama-server's message", () => {
+    const tools = [{ type: "function", function: { name: "f" } }];
+    expect(refusal({ logprobs: true, tools, stream: true })).toBe("logprobs is not supported with tools + stream");
+    expect(parsed({ logprobs: true, tools }).topLogprobs).toBe(20);
+  });
+
+  test.each([[{ logprobs: 1 }, "'logprobs' must be a boolean"], [{ logprobs: true, top_logprobs: 21 }, "'top_logprobs' must be an integer from 0 to 20"], [{ logprobs: true, top_logprobs: -1 }, "'top_logprobs' must be an integer from 0 to 20"], [{ logprobs: true, top_logprobs: 2.5 }, "'top_logprobs' must be an integer from 0 to 20"], [{ logprobs: true, top_logprobs: "5" }, "'top_logprobs' must be an integer from 0 to 20"]])(
+    "%p is a 400",
+    (body, message) => {
+      expect(refusal(body)).toBe(message);
+    },
+  );
+});
+
+describe("tools, tool_choice and parallel_tool_calls", () => {
+  const submit = { type: "function", function: { name: "submit_answer", description: "Submit", parameters: { type: "object", properties: { answer: { type: "string" } }, required: ["answer"] } } };
+  const bare = { type: "function", function: { name: "noop" } };
+
+  test("tools are read in order; description and parameters may be absent", () => {
+    const r = parsed({ tools: [submit, bare] });
+    expect(r.tools).toEqual([
+      { name: "submit_answer", description: "Submit", parameters: submit.function.parameters },
+      { name: "noop", description: undefined, parameters: undefined },
+    ]);
+    expect(r.toolChoice).toBe("auto");
+    expect(r.parallelToolCalls).toBe(false);
+    expect(parsed({ tools: null }).tools).toEqual([]);
+  });
+
+  test("tool_choice: the three strings, and a named function among the tools", () => {
+    for (const choice of ["auto", "none", "required"] as const) expect(parsed({ tools: [submit], tool_choice: choice }).toolChoice).toBe(choice);
+    expect(parsed({ tools: [submit, bare], tool_choice: { type: "function", function: { name: "noop" } } }).toolChoice).toEqual({ name: "noop" });
+    expect(parsed({ tools: [submit], parallel_tool_calls: true }).parallelToolCalls).toBe(true);
+  });
+
+  test.each([
+    [{ tools: {} }, "Failed to parse tools: Expected 'tools' to be an array, got {}"],
+    [{ tools: [{ function: { name: "f" } }] }, 'Failed to parse tools: Missing tool type: {"function":{"name":"f"}}'],
+    [{ tools: [{ type: "retrieval" }] }, 'Failed to parse tools: Unsupported tool type: {"type":"retrieval"}'],
+    [{ tools: [{ type: "function" }] }, 'Failed to parse tools: Missing tool function: {"type":"function"}'],
+    [{ tools: [{ type: "function", function: { description: "d" } }] }, 'Failed to parse tools: Missing tool function name: {"type":"function","function":{"description":"d"}}'],
+    [{ tools: [{ type: "function", function: { name: "f", parameters: "x" } }] }, 'Failed to parse tools: Tool parameters must be a JSON schema object: {"type":"function","function":{"name":"f","parameters":"x"}}'],
+    [{ tools: [{ type: "function", function: { name: "f", description: 3 } }] }, 'Failed to parse tools: Tool description must be a string: {"type":"function","function":{"name":"f","description":3}}'],
+    [{ tools: [submit], tool_choice: "always" }, "Invalid tool_choice: always"],
+    [{ tools: [submit], tool_choice: 1 }, "Invalid tool_choice: 1"],
+    [{ tools: [submit], tool_choice: { type: "function" } }, "named tool_choice must select a function name"],
+    [{ tools: [submit], tool_choice: { type: "function", function: { name: "missing" } } }, "named tool_choice does not match any supplied tool"],
+    [{ tools: [submit], tool_choice: { type: "custom", custom: { name: "x" } } }, 'Invalid tool_choice: {"type":"custom","custom":{"name":"x"}}'],
+    [{ tools: [submit], parallel_tool_calls: "yes" }, "'parallel_tool_calls' must be a boolean"],
+  ])("%p is a 400", (body, message) => {
+    expect(refusal(body as Record<string, unknown>)).toBe(message);
+  });
+});
+
+describe("temperature, seed, reasoning_format and the prefill", () => {
+  test("temperature and seed are exposed as numbers", () => {
+    expect(parsed({ temperature: 0, seed: 42 })).toMatchObject({ temperature: 0, seed: 42 });
+    expect(parsed({})).toMatchObject({ temperature: undefined, seed: undefined });
+  });
+
+  test("reasoning_format takes llama-server's four names", () => {
+    expect(REASONING_FORMATS).toEqual(["none", "auto", "deepseek", "deepseek-legacy"]);
+    for (const f of REASONING_FORMATS) expect(parsed({ reasoning_format: f }).reasoningFormat).toBe(f);
+    expect(refusal({ reasoning_format: "qwen" })).toBe("Unknown reasoning format: qwen");
+    expect(refusal({ reasoning_format: 1 })).toBe("'reasoning_format' must be a string");
+  });
+
+  test("the prefill is the trailing assistant message only, its parts joined; tool-call-only assistants are none", () => {
+    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "A" }, user("Q2")] }).prefill).toBeUndefined();
+    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: [{ type: "text", text: "The answer" }, { type: "text", text: "is" }] }] }).prefill).toBe("The answer\nis");
+    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: "" }] }).prefill).toBe("");
+    expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: null, tool_calls: [] }] }).prefill).toBeUndefined();
   });
 });
