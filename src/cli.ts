@@ -183,6 +183,8 @@ const IGNORED_ARITY: ReadonlyMap<string, number | "optional"> = new Map<string, 
   ...IGNORED_TWO_VALUES.map((f): [string, number] => [f, 2]),
 ]);
 
+const SHORT_FLAGS = new Set(FLAGS.flatMap((flag) => (flag.short ? [flag.short] : [])));
+
 /** Of --slots and --no-slots the last one given wins, as llama-server reads its command line in order. */
 const SLOTS_SWITCHES = new Set(["--slots", "--no-slots"]);
 
@@ -221,13 +223,22 @@ export function normalizeArgv(argv: readonly string[]): { args: string[]; ignore
         if (earlier >= 0) args.splice(earlier, 1);
       }
       if (own.type === "boolean") args.push(inline === undefined ? `--${own.name}` : `--${own.name}=${inline}`);
-      else if (inline !== undefined) args.push(`--${own.name}=${inline}`);
-      else if (i + 1 < argv.length) args.push(`--${own.name}=${argv[++i]}`);
-      else args.push(`--${own.name}`); // parseArgs reports the missing value
+      else if (inline === undefined && i + 1 >= argv.length) args.push(`--${own.name}`); // parseArgs reports the missing value
+      else {
+        const value = inline ?? argv[++i]!;
+        // llama-server adds a key for each --api-key given; the others keep the last value.
+        const earlier = own.name === "api-key" ? args.findIndex((a) => a.startsWith("--api-key=")) : -1;
+        if (earlier >= 0 && value !== "") args[earlier] = `${args[earlier]},${value}`;
+        else args.push(`--${own.name}=${value}`);
+      }
       continue;
     }
     const arity = IGNORED_ARITY.get(name);
     if (arity === undefined) {
+      // parseArgs would read an unknown -ngld as the cluster -n -g -l -d and name only "g".
+      if (/^-[A-Za-z]{2,}$/.test(name) && ![...name.slice(1)].every((c) => SHORT_FLAGS.has(c))) {
+        throw new ConfigError(`unknown flag ${name} (see --help)`);
+      }
       args.push(token);
       continue;
     }

@@ -57,6 +57,49 @@ export interface DecisionOptions {
   readonly metrics: boolean;
 }
 
+/** llama-server's own flags (the drop-in conventions), resolved. */
+export interface ServerFlags {
+  /** --api-key (comma-separated) and --api-key-file keys; empty = no key needed. */
+  readonly apiKeys: readonly string[];
+  /** --api-prefix as "" or "/path" (leading slash added, trailing slashes dropped). */
+  readonly apiPrefix: string;
+  /** Slots after llama-server [A]'s -np resolution (see slotLayout). */
+  readonly parallel: number;
+  /** -c after resolution (0 = the model's training context). */
+  readonly ctxSize: number;
+  /** Context of each slot. */
+  readonly slotContext: number;
+  /** -n: token limit of a request that sets none; -1 = unlimited. */
+  readonly nPredict: number;
+  /** --threads-http as given (-1 = auto); kept for the HTTP layer. */
+  readonly threadsHttp: number;
+  readonly endpointSlots: boolean;
+  readonly endpointProps: boolean;
+  /** -m / LLAMA_ARG_MODEL as given, reported as /props model_path; nothing is loaded. */
+  readonly modelPath: string | undefined;
+  /** llama-server flags accepted and ignored, as typed (`-ngl 99`), for the one notice line. */
+  readonly ignoredFlags: readonly string[];
+}
+
+/** The simulated model's training context (/v1/models meta.n_ctx_train): -c 0 means this, and no slot gets more. */
+export const N_CTX_TRAIN = 131072;
+
+/**
+ * Slots and per-slot context as llama-server [A] resolves them: -np left at 1 (its default) without
+ * -kvu becomes 4 slots sharing one unified KV cache, each seeing the whole context; otherwise the
+ * KV cache is split, c/np per slot, unless -kvu keeps it unified. -np -1 is newer builds' "auto".
+ */
+export function slotLayout(parallel: number | undefined, ctxSize: number, kvUnified: boolean): { parallel: number; slotContext: number } {
+  const total = ctxSize === 0 ? N_CTX_TRAIN : ctxSize;
+  let np = parallel === undefined || parallel === -1 ? 1 : parallel;
+  let unified = kvUnified;
+  if (np === 1 && !unified) {
+    np = 4;
+    unified = true;
+  }
+  return { parallel: np, slotContext: Math.min(unified ? total : Math.floor(total / np), N_CTX_TRAIN) };
+}
+
 /** Everything the process needs, resolved from flags, environment and defaults. */
 export interface Config {
   readonly host: string;
@@ -81,6 +124,7 @@ export interface Config {
   readonly readTimeoutSeconds: number;
   readonly reply: ReplyOptions;
   readonly decision: DecisionOptions;
+  readonly server: ServerFlags;
 }
 
 export const DEFAULTS = {
@@ -98,6 +142,9 @@ export const DEFAULTS = {
   reasoningTokens: 400,
   difficultySpread: 4,
   ledgerKeep: 100_000,
+  ctxSize: 8192,
+  nPredict: -1,
+  threadsHttp: -1,
 } as const;
 
 /** A bad flag or environment value; the message is the one line the user sees. */
@@ -207,6 +254,15 @@ export function parsePositive(text: string, flag: string, max: number): number {
   const trimmed = text.trim();
   if (!/^(\d+\.?\d*|\.\d+)$/.test(trimmed) || Number(trimmed) <= 0 || Number(trimmed) > max) {
     throw new ConfigError(`${flag} must be a number above 0 and at most ${max} (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+/** A whole number in [min, max] that may be negative (-n -1, -np -1, --threads-http -1). */
+export function parseSignedInteger(text: string, flag: string, min: number, max: number): number {
+  const trimmed = text.trim();
+  if (!/^[-+]?\d+$/.test(trimmed) || Number(trimmed) < min || Number(trimmed) > max) {
+    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max} (got "${text}")`);
   }
   return Number(trimmed);
 }

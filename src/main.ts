@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     const out = (line: string) => process.stdout.write(`${line}\n`);
     process.exit(await runReconcile(process.argv.slice(3), { out, err: stderr }));
   }
+  if (process.argv[2] === "stats") process.exit(await (await import("./stats/run.ts")).runStats(process.argv.slice(3), { out: (line) => process.stdout.write(`${line}\n`), err: stderr }));
   let cli;
   try {
     cli = parseCli(process.argv.slice(2), process.env);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
         poolFor: (question) => pools.get(question.dataset ?? dataset.name)!,
         reply: config.reply,
         oracle,
+        allowOverride: config.decision.allowOverride,
         alias: config.alias,
         fingerprint: FINGERPRINT,
         maxBodyBytes: config.maxBodyBytes,

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { FLAGS, helpText, parseCli, type CliResult } from "../src/cli.ts";
 import { ConfigError, DEFAULTS, parseByteCount, type Config } from "../src/config.ts";
 
@@ -79,6 +82,13 @@ interface FlagCase {
   readonly flagExpected: unknown;
 }
 
+/** Two key files for --api-key-file: blank lines, a # comment and CRLF are skipped. */
+const KEY_DIR = mkdtempSync(join(tmpdir(), "llama-sim-cli-keys-"));
+const KEY_FILE_A = join(KEY_DIR, "a.txt");
+const KEY_FILE_B = join(KEY_DIR, "b.txt");
+writeFileSync(KEY_FILE_A, "k1\n\n# a comment\nk2\r\n");
+writeFileSync(KEY_FILE_B, "solo\n");
+
 const STRING_FLAGS: Record<string, FlagCase> = {
   host: { envValue: "0.0.0.0", flagValue: "::1", read: (c) => c.host, envExpected: "0.0.0.0", flagExpected: "::1" },
   port: { envValue: "9000", flagValue: "0", read: (c) => c.port, envExpected: 9000, flagExpected: 0 },
@@ -114,6 +124,15 @@ const STRING_FLAGS: Record<string, FlagCase> = {
   "difficulty-spread": { envValue: "2", flagValue: "0.5", read: (c) => c.decision.difficultySpread, envExpected: 2, flagExpected: 0.5 },
   ledger: { envValue: "/tmp/a.jsonl", flagValue: "b.jsonl", read: (c) => c.decision.ledgerFile, envExpected: "/tmp/a.jsonl", flagExpected: "b.jsonl" },
   "ledger-keep": { envValue: "10", flagValue: "0", read: (c) => c.decision.ledgerKeep, envExpected: 10, flagExpected: 0 },
+  "api-key": { envValue: "k1, k2", flagValue: "secret", read: (c) => c.server.apiKeys, envExpected: ["k1", "k2"], flagExpected: ["secret"] },
+  "api-key-file": { envValue: KEY_FILE_A, flagValue: KEY_FILE_B, read: (c) => c.server.apiKeys, envExpected: ["k1", "k2"], flagExpected: ["solo"] },
+  "api-prefix": { envValue: "/llm", flagValue: "api/v2/", read: (c) => c.server.apiPrefix, envExpected: "/llm", flagExpected: "/api/v2" },
+  // An explicit -np N splits the context: c/N per slot.
+  parallel: { envValue: "2", flagValue: "8", read: (c) => [c.server.parallel, c.server.slotContext], envExpected: [2, 4096], flagExpected: [8, 1024] },
+  // The default 4 slots share one unified KV cache: each sees the whole context.
+  "ctx-size": { envValue: "16384", flagValue: "4096", read: (c) => [c.server.ctxSize, c.server.slotContext], envExpected: [16384, 16384], flagExpected: [4096, 4096] },
+  "n-predict": { envValue: "-1", flagValue: "128", read: (c) => c.server.nPredict, envExpected: -1, flagExpected: 128 },
+  "threads-http": { envValue: "8", flagValue: "-1", read: (c) => c.server.threadsHttp, envExpected: 8, flagExpected: -1 },
 };
 
 const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
@@ -122,11 +141,16 @@ const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
   greedy: (c) => c.decision.greedy,
   "allow-override": (c) => c.decision.allowOverride,
   metrics: (c) => c.decision.metrics,
+  props: (c) => c.server.endpointProps,
+  "no-slots": (c) => !c.server.endpointSlots,
+  // -kvu keeps llama-server's default -np 1 at one slot (no promotion to 4).
+  "kv-unified": (c) => c.server.parallel === 1,
 };
 
 describe("every flag and its environment variable", () => {
   test("the tables above cover every flag in FLAGS", () => {
-    const covered = new Set([...Object.keys(STRING_FLAGS), ...Object.keys(BOOLEAN_FLAGS), "help", "version", "list-datasets"]);
+    // --slots (on by default) has its own tests in cli-dropin.test.ts.
+    const covered = new Set([...Object.keys(STRING_FLAGS), ...Object.keys(BOOLEAN_FLAGS), "help", "version", "list-datasets", "slots"]);
     expect(FLAGS.map((f) => f.name).sort()).toEqual([...covered].sort());
   });
 
@@ -139,9 +163,10 @@ describe("every flag and its environment variable", () => {
     expect(env.seed).toBe("LLAMA_SIM_SEED");
     expect(env.metrics).toBe("LLAMA_ARG_ENDPOINT_METRICS");
     expect(env["reasoning-format"]).toBe("LLAMA_ARG_THINK");
+    expect(env["api-key"]).toBe("LLAMA_API_KEY"); // llama-server's own name, without ARG_
     // Every other flag with a variable uses the LLAMA_SIM_ prefix and the flag's own name.
     for (const flag of FLAGS) {
-      if (!flag.env || flag.env.startsWith("LLAMA_ARG_")) continue;
+      if (!flag.env || flag.env.startsWith("LLAMA_ARG_") || flag.env === "LLAMA_API_KEY") continue;
       expect(flag.env).toBe(`LLAMA_SIM_${flag.name.toUpperCase().replaceAll("-", "_")}`);
     }
   });

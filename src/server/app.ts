@@ -1,22 +1,41 @@
 import { answerChat, type ChatOutcome } from "./chat.ts";
+import { isAuthorized, UNAUTHORIZED_BODY } from "./auth.ts";
+import { nativeCompletion, openaiCompletion, type CompletionReply } from "./completions.ts";
 import type { ServerContext } from "./context.ts";
-import { clientClosed, errorBody, HttpError, notFound } from "./errors.ts";
+import type { Verdict } from "../decide/decide.ts";
+import { clientClosed, errorBody, HttpError, invalidRequest, notFound } from "./errors.ts";
+import { METRICS_CONTENT_TYPE } from "./metrics.ts";
+import type { Oracle } from "./oracle.ts";
+import { simLedgerBody, simStatsBody } from "./sim.ts";
 import { formatRequestLine } from "./log.ts";
 import { modelsBody } from "./models.ts";
 import { readJsonBody } from "./body.ts";
+import { postPropsBody, propsBody, settingsOf } from "./props.ts";
 import { parseChatRequest } from "./request.ts";
+import { slotsBody, slotsOf } from "./slots.ts";
+import { sseResponse } from "./sse.ts";
+import { applyTemplateBody } from "./template.ts";
+import { detokenizeBody, tokenizeBody } from "./tokenize.ts";
 
-/** A route either answers at once or, for a POST with a JSON body, from the parsed body. */
+/**
+ * A route either answers from the request line alone (GET routes, and POST routes llama-server
+ * answers without reading the body) or, for a POST with a JSON body, from the parsed body.
+ */
 type Route =
-  | { readonly kind: "plain"; readonly reply: (ctx: ServerContext) => Reply }
-  | { readonly kind: "body"; readonly reply: (body: unknown, ctx: ServerContext) => Reply };
+  | { readonly kind: "plain"; readonly reply: (ctx: ServerContext, request: Request) => Reply }
+  | { readonly kind: "body"; readonly reply: (body: unknown, ctx: ServerContext, request: Request) => Reply };
 
 interface Reply {
   readonly status: number;
+  /** The whole body; unused when `events` is set. */
   readonly body: string;
   readonly contentType: string;
+  /** SSE events, sent one by one as they come (server/sse.ts). */
+  readonly events?: Iterable<string> | AsyncIterable<string>;
   readonly outcome?: ChatOutcome;
   readonly error?: string;
+  /** Extra response headers (e.g. /metrics' Process-Start-Time-Unix). */
+  readonly headers?: Record<string, string>;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -24,25 +43,117 @@ const SSE_TYPE = "text/event-stream";
 
 const json = (body: string): Reply => ({ status: 200, body, contentType: JSON_TYPE });
 
-function chatCompletions(body: unknown, ctx: ServerContext): Reply {
-  const reply = answerChat(ctx, parseChatRequest(body));
-  return { status: 200, body: reply.body, contentType: reply.stream ? SSE_TYPE : JSON_TYPE, outcome: reply.outcome };
+const OUTCOMES: readonly Verdict[] = ["correct", "wrong", "no-answer", "error"];
+
+/** X-Sim-Outcome, honoured only under --allow-override; an unknown value is the client's mistake. */
+function overrideOf(ctx: ServerContext, request: Request): Verdict | undefined {
+  if (!ctx.allowOverride) return undefined;
+  const value = request.headers.get("x-sim-outcome");
+  if (value === null) return undefined;
+  const word = value.trim().toLowerCase() as Verdict;
+  if (!OUTCOMES.includes(word)) throw invalidRequest(`X-Sim-Outcome must be one of ${OUTCOMES.join(", ")} (got "${value}")`);
+  return word;
 }
+
+function chatCompletions(body: unknown, ctx: ServerContext, request: Request): Reply {
+  const reply = answerChat(ctx, parseChatRequest(body), overrideOf(ctx, request));
+  if (reply.events) return { status: 200, body: "", contentType: SSE_TYPE, events: reply.events, outcome: reply.outcome };
+  return { status: 200, body: reply.body, contentType: JSON_TYPE, outcome: reply.outcome };
+}
+
+/** /metrics, as llama-server: 501 unless started with --metrics. */
+function metricsReply(ctx: ServerContext): Reply {
+  const metrics = ctx.oracle?.metrics;
+  if (metrics === undefined) throw new HttpError(501, "not_supported_error", "This server does not support metrics endpoint. Start it with `--metrics`");
+  return { status: 200, body: metrics.render(), contentType: METRICS_CONTENT_TYPE, headers: { "Process-Start-Time-Unix": String(metrics.processStartTimeUnix) } };
+}
+
+function oracleOf(ctx: ServerContext): Oracle {
+  if (ctx.oracle === undefined) throw new HttpError(501, "not_supported_error", "this server keeps no ledger");
+  return ctx.oracle;
+}
+
+const simLedger: Route = { kind: "plain", reply: (ctx, request) => json(simLedgerBody(oracleOf(ctx).ledger, new URL(request.url).searchParams)) };
+const simStats: Route = {
+  kind: "plain",
+  reply: (ctx) => {
+    const d = ctx.decider;
+    const expectedPassAtK = d.mode === "difficulty" ? (k: number) => d.expectedPassAtK(k) : undefined;
+    return json(simStatsBody(oracleOf(ctx).tally, { configuredRate: d.successRate, mode: d.mode, ...(expectedPassAtK ? { expectedPassAtK } : {}) }));
+  },
+};
+/** POST /sim/reset: counters and attempts start again (Prometheus counters never go down, so they stay). */
+const simReset: Route = {
+  kind: "plain",
+  reply: (ctx) => {
+    if (!ctx.allowOverride) throw new HttpError(403, "invalid_request_error", "POST /sim/reset needs the server to run with --allow-override");
+    ctx.decider.reset();
+    oracleOf(ctx).tally.reset();
+    return json(JSON.stringify({ reset: true }));
+  },
+};
+
+function completionReply(reply: CompletionReply): Reply {
+  if (reply.events) return { status: 200, body: "", contentType: SSE_TYPE, events: reply.events, outcome: reply.outcome };
+  return { status: 200, body: reply.body!, contentType: JSON_TYPE, outcome: reply.outcome };
+}
+
+/** A route llama-server answers with 501 not_supported_error before reading the body. */
+const notSupported = (message: string): Route => ({
+  kind: "plain",
+  reply: () => {
+    throw new HttpError(501, "not_supported_error", message);
+  },
+});
 
 const HEALTH_BODY = JSON.stringify({ status: "ok" });
 
 const health: Route = { kind: "plain", reply: () => json(HEALTH_BODY) };
 const models: Route = { kind: "plain", reply: (ctx) => json(modelsBody(ctx.alias)) };
 const chat: Route = { kind: "body", reply: chatCompletions };
+const native: Route = { kind: "body", reply: (body, ctx) => completionReply(nativeCompletion(body, ctx)) };
+const embeddings = notSupported("This server does not support embeddings. Start it with `--embeddings`");
+const rerank = notSupported("This server does not support reranking. Start it with `--reranking`");
 
-/** path -> method -> route */
+/**
+ * path -> method -> route, as llama-server [A] registers them (each also under --api-prefix).
+ * HEAD is answered from the GET route; OPTIONS by the CORS preflight.
+ */
 const ROUTES: Record<string, Record<string, Route>> = {
   "/health": { GET: health },
   "/v1/health": { GET: health },
   "/v1/models": { GET: models },
   "/models": { GET: models },
+  "/api/tags": { GET: models }, // Ollama's name for the model list
   "/v1/chat/completions": { POST: chat },
   "/chat/completions": { POST: chat },
+  "/api/chat": { POST: chat }, // Ollama's path; llama-server answers it as OpenAI chat
+  "/completion": { POST: native },
+  "/completions": { POST: native }, // native too, not OpenAI (llama-server's own tests rely on it)
+  "/v1/completions": { POST: { kind: "body", reply: (body, ctx) => completionReply(openaiCompletion(body, ctx)) } },
+  "/props": {
+    GET: { kind: "plain", reply: (ctx) => json(propsBody(ctx)) },
+    // llama-server does not read the body of POST /props, even with --props.
+    POST: { kind: "plain", reply: (ctx) => json(postPropsBody(ctx)) },
+  },
+  "/slots": { GET: { kind: "plain", reply: (ctx, request) => json(slotsBody(slotsOf(ctx), settingsOf(ctx).endpointSlots, request.url)) } },
+  "/tokenize": { POST: { kind: "body", reply: (body) => json(tokenizeBody(body)) } },
+  "/detokenize": { POST: { kind: "body", reply: (body) => json(detokenizeBody(body)) } },
+  "/apply-template": { POST: { kind: "body", reply: (body) => json(applyTemplateBody(body)) } },
+  // The simulated model has no embeddings, no reranking and no fill-in-the-middle tokens.
+  "/embedding": { POST: embeddings },
+  "/embeddings": { POST: embeddings },
+  "/v1/embeddings": { POST: embeddings },
+  "/rerank": { POST: rerank },
+  "/reranking": { POST: rerank },
+  "/v1/rerank": { POST: rerank },
+  "/v1/reranking": { POST: rerank },
+  "/infill": { POST: notSupported("Infill is not supported by this model: prefix token is missing. suffix token is missing. middle token is missing. ") },
+  "/metrics": { GET: { kind: "plain", reply: metricsReply } },
+  // The simulator's own routes: what it meant to answer, and how it has gone so far.
+  "/sim/ledger": { GET: simLedger },
+  "/sim/stats": { GET: simStats },
+  "/sim/reset": { POST: simReset },
 };
 
 function errorReply(error: unknown, request: Request): Reply {
@@ -55,8 +166,11 @@ function errorReply(error: unknown, request: Request): Reply {
   return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE, error: message };
 }
 
+const UNAUTHORIZED: Reply = { status: 401, body: UNAUTHORIZED_BODY, contentType: JSON_TYPE, error: "Invalid API Key" };
+
 const HEADER_FIELDS: Record<string, Record<string, string>> = {
   [JSON_TYPE]: { "Content-Type": JSON_TYPE, Server: "llama.cpp" },
+  [METRICS_CONTENT_TYPE]: { "Content-Type": METRICS_CONTENT_TYPE, Server: "llama.cpp" },
   [SSE_TYPE]: { "Content-Type": SSE_TYPE, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", Server: "llama.cpp" },
 };
 // Prebuilt Headers for the common case (no Origin to echo): Bun copies them into each Response,
@@ -66,6 +180,7 @@ const SHARED_HEADERS: Record<string, Headers> = {
   [SSE_TYPE]: new Headers(HEADER_FIELDS[SSE_TYPE]),
 };
 
+/** Every response echoes the request's Origin as Access-Control-Allow-Origin (llama-server's CORS). */
 function headersFor(request: Request, contentType: string | undefined): Headers | Record<string, string> {
   const origin = request.headers.get("origin");
   if (!origin && contentType) return SHARED_HEADERS[contentType]!;
@@ -73,6 +188,7 @@ function headersFor(request: Request, contentType: string | undefined): Headers 
   return origin ? { ...base, "Access-Control-Allow-Origin": origin } : base;
 }
 
+/** OPTIONS: 200 with an empty text/html body, the CORS headers, and no key check (browsers send none). */
 function preflight(request: Request): Response {
   const origin = request.headers.get("origin");
   const headers = {
@@ -81,8 +197,15 @@ function preflight(request: Request): Response {
     "Access-Control-Allow-Credentials": "true",
     "Access-Control-Allow-Methods": "GET, POST",
     "Access-Control-Allow-Headers": "*",
+    "Content-Type": "text/html",
   };
   return new Response(null, { status: 200, headers });
+}
+
+/** The path below --api-prefix, or undefined when the path is outside it (routes exist only under the prefix). */
+function routePath(path: string, prefix: string): string | undefined {
+  if (prefix === "") return path;
+  return path.startsWith(prefix) ? path.slice(prefix.length) || "/" : undefined;
 }
 
 /** The path of an absolute request URL, without a full URL parse (a hot path). */
@@ -94,8 +217,9 @@ function pathOf(url: string): string {
 }
 
 /**
- * Answers one request. Written with one promise step (the body read) rather than nested
- * async functions: every suspension costs, and this runs tens of thousands of times a second.
+ * Answers one request, in llama-server's middleware order: CORS preflight, API key, then the route.
+ * Written with one promise step (the body read) rather than nested async functions: every
+ * suspension costs, and this runs tens of thousands of times a second.
  */
 export function handle(request: Request, ctx: ServerContext): Response | Promise<Response> {
   const started = ctx.log ? performance.now() : 0;
@@ -107,24 +231,44 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
     log(200);
     return preflight(request);
   }
+  const head = method === "HEAD";
   const finish = (reply: Reply): Response => {
     log(reply.status, reply.outcome, reply.error);
-    const headers = headersFor(request, reply.contentType);
+    const headers = reply.headers ? { ...Object.fromEntries(new Headers(headersFor(request, reply.contentType))), ...reply.headers } : headersFor(request, reply.contentType);
+    if (reply.events && !head) return sseResponse(reply.events, headers, reply.status);
     // After a read timeout or a refused body the rest of it may still be arriving: do not reuse the connection.
     const close = reply.status === 408 || reply.status === 413;
+    if (head) return headResponse(reply, headers, close);
     return new Response(reply.body, { status: reply.status, headers: close ? closing(headers) : headers });
   };
   const fail = (error: unknown): Response => finish(errorReply(error, request));
-  const route = ROUTES[path]?.[method];
+  const settings = settingsOf(ctx);
+  // (A loading phase, when simulated, answers 503 here: llama-server checks it before the key.)
+  if (!isAuthorized(settings.apiKeys, path, request.headers)) return finish(UNAUTHORIZED);
+  const below = routePath(path, settings.apiPrefix);
+  const route = below === undefined ? undefined : ROUTES[below]?.[head ? "GET" : method];
   if (!route) return fail(notFound());
-  if (route.kind === "plain") return finish(route.reply(ctx));
+  if (route.kind === "plain") {
+    try {
+      return finish(route.reply(ctx, request));
+    } catch (error) {
+      return fail(error);
+    }
+  }
   return readJsonBody(request, ctx.maxBodyBytes, ctx.readTimeoutSeconds).then((body) => {
     try {
-      return finish(route.reply(body, ctx));
+      return finish(route.reply(body, ctx, request));
     } catch (error) {
       return fail(error);
     }
   }, fail);
+}
+
+/** HEAD: the GET reply's status and headers, Content-Length included, and no body. */
+function headResponse(reply: Reply, headers: Headers | Record<string, string>, close: boolean): Response {
+  const copy = close ? closing(headers) : new Headers(headers);
+  copy.set("Content-Length", String(Buffer.byteLength(reply.body)));
+  return new Response(null, { status: reply.status, headers: copy });
 }
 
 function closing(headers: Headers | Record<string, string>): Headers {

@@ -5,6 +5,7 @@ import { toolCallDeltas } from "../respond/tools.ts";
 import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
 import type { Verdict } from "../decide/decide.ts";
 import type { ServerContext } from "./context.ts";
+import { settingsOf } from "./props.ts";
 import { invalidRequest } from "./errors.ts";
 import type { ChatRequest } from "./request.ts";
 
@@ -12,8 +13,11 @@ export type { ChatOutcome } from "./answer.ts";
 
 export interface ChatReply {
   readonly outcome: ChatOutcome;
+  /** The JSON body; "" for a stream. */
   readonly body: string;
   readonly stream: boolean;
+  /** A stream's SSE events, sent one by one. */
+  readonly events?: readonly string[];
 }
 
 const ID_PREFIX = "chatcmpl-";
@@ -48,7 +52,8 @@ export function answerChat(ctx: ServerContext, request: ChatRequest, override?: 
   if (request.n > slots) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
   const asked = {
     messages: request.messages,
-    maxTokens: request.maxTokens,
+    // -n/--n-predict is the default when the request sets no limit, as llama-server's.
+    maxTokens: request.maxTokens ?? settingsOf(ctx).nPredict,
     stream: request.stream,
     temperature: request.temperature,
     seed: request.seed,
@@ -66,8 +71,8 @@ export function answerChat(ctx: ServerContext, request: ChatRequest, override?: 
   const id = completionId();
   ctx.oracle?.onAnswers(id, answers);
   const topN = request.topLogprobs;
-  const body = request.stream ? streamEvents(ctx, id, answers, request.includeUsage, topN).join("") : completionJson(ctx, id, answers, topN);
-  return { outcome: answer.outcome, body, stream: request.stream };
+  if (request.stream) return { outcome: answer.outcome, body: "", stream: true, events: streamEvents(ctx, id, answers, request.includeUsage, topN) };
+  return { outcome: answer.outcome, body: completionJson(ctx, id, answers, topN), stream: false };
 }
 
 function usageJson(promptTokens: number, completionTokens: number): string {

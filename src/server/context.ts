@@ -38,6 +38,8 @@ export interface ServerContext {
   readonly readTimeoutSeconds: number;
   /** Slots (-np): the most choices one request may ask for (n). */
   readonly parallel?: number;
+  /** --allow-override: honour X-Sim-Outcome and POST /sim/reset. */
+  readonly allowOverride?: boolean;
   /** The ledger, the tally and the metrics; undefined in tests that do not look at them. */
   readonly oracle?: Oracle;
   /** Called once per request with its log line; undefined when --quiet. */

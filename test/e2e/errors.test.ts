@@ -66,13 +66,17 @@ describe("one server (--success-rate 0.5 --seed 3)", () => {
     await expectMatched(await postJson(chat(), evalBody(q.problem)), q.gold);
   });
 
-  test("the LLM judge's prompt quoting a reply is refused, not matched to a question", async () => {
-    const reply = "Let me work through this problem step by step.\n\nThe answer is \\boxed{33}.";
+  test("the LLM judge's prompt quoting a reply is answered with the extracted answer, not matched to a question", async () => {
+    // The quoted reply carries a whole dataset question: judge detection must come first.
+    const reply = `${aime[5]!.problem}\n\nLet me work through this problem step by step.\n\nThe answer is \\boxed{33}.`;
     const judge = { model: "llama", temperature: 0, messages: [{ role: "system", content: JUDGE_SYSTEM }, { role: "user", content: judgeUser(reply) }] };
-    const body = await expectError(await postJson(chat(), judge), 400, "invalid_request_error");
-    expect(body.error.message).toContain("no dataset question matched");
+    const res = await postJson(chat(), judge);
+    expect(res.status).toBe(200);
+    expect((await res.json()).choices[0].message.content).toBe("33");
     const variant = { messages: [{ role: "user", content: `Extract the answer from this response:\n\nResponse: ${reply}\n\nExpected answer: 33\n\nPlease provide only the extracted answer, nothing else.` }] };
-    expect((await expectError(await postJson(chat(), variant), 400)).error.message).toContain("no dataset question matched");
+    const res2 = await postJson(chat(), variant);
+    expect(res2.status).toBe(200);
+    expect((await res2.json()).choices[0].message.content).toBe("33");
   });
 
   test("a question cut short is refused (the whole question must be present)", async () => {

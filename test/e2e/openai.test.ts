@@ -173,7 +173,9 @@ describe("--success-rate 1 --seed 7", () => {
   test("matching sees through templates: few-shot (last question wins), case and whitespace changes, other wrappers", async () => {
     const ask = async (messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]) => {
       const reply = await client.chat.completions.create({ model: "llama", messages });
-      return lastBoxed(reply.choices[0]!.message.content ?? "");
+      const content = reply.choices[0]!.message.content ?? "";
+      // The reply follows the answer format the prompt shows: \boxed{} by default, `Answer: X` after such examples.
+      return lastBoxed(content) ?? /^Answer: (.+)$/m.exec(content)?.[1];
     };
     const [a, b] = [aime[3]!, aime[40]!];
     expect(a.gold).not.toBe(b.gold);
@@ -195,9 +197,12 @@ describe("--success-rate 1 --seed 7", () => {
     expect(await ask([{ role: "user", content: `${d.problem}\nPlease reason step by step, and put your final answer within \\boxed{}.` }])).toBe(d.gold);
   });
 
-  test("n: 2 is refused with 400 through the client", async () => {
+  test("n: 2 gives two choices; n above the slots (-np 4) is refused with 400 through the client", async () => {
+    const two = await client.chat.completions.create({ model: "llama", n: 2, messages: [{ role: "user", content: aimePrompt(aime[0]!.problem) }] });
+    expect(two.choices.map((c) => c.index)).toEqual([0, 1]);
+    for (const choice of two.choices) expect(lastBoxed(choice.message.content ?? "")).toBe(aime[0]!.gold);
     const error = await client.chat.completions
-      .create({ model: "llama", n: 2, messages: [{ role: "user", content: aimePrompt(aime[0]!.problem) }] })
+      .create({ model: "llama", n: 5, messages: [{ role: "user", content: aimePrompt(aime[0]!.problem) }] })
       .then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);

@@ -86,7 +86,7 @@ describe("answerChat", () => {
     const ctx = makeContext({ rate: 1 });
     const reply = answerChat(ctx, parseChatRequest(chatBody(4, { stream: true })));
     expect(reply.stream).toBe(true);
-    const { chunks, done } = parseSse(reply.body);
+    const { chunks, done } = parseSse(reply.events!.join(""));
     expect(done).toBe(true);
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("");
     expect(text).toBe(renderReply(QUESTIONS[4]!.answer));

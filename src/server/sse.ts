@@ -1,0 +1,60 @@
+import { errorBody } from "./errors.ts";
+
+/** One SSE event carrying a JSON payload, framed as llama-server frames it. */
+export const sseEvent = (json: string): string => `data: ${json}\n\n`;
+
+/** The end of an OpenAI-style stream (/v1/chat/completions, /v1/completions; never the native /completion). */
+export const SSE_DONE = "data: [DONE]\n\n";
+
+/**
+ * A streamed response that sends each event as it is produced, with chunked transfer encoding.
+ *
+ * `events` yields whole framed chunks (`sseEvent(...)`, `SSE_DONE`, or a `:\n\n` keep-alive). A
+ * plain Iterable is written as fast as the client reads; an AsyncIterable (a paced generation) is
+ * awaited event by event. Bun's "direct" stream is used because an ordinary ReadableStream that
+ * completes within a few microtasks is buffered and sent as one body with a Content-Length.
+ *
+ * When the client goes away the iterator's `return()` is called at once, not after its pending
+ * `next()` settles, so a producer holding a slot can free it immediately; producers must therefore
+ * tolerate `return()` being called while a `next()` is in flight, and more than once.
+ * A producer that throws ends the stream with llama-server's in-stream error event.
+ */
+export function sseResponse(events: Iterable<string> | AsyncIterable<string>, headers: Headers | Record<string, string>, status = 200): Response {
+  const iterator: Iterator<string> | AsyncIterator<string> =
+    Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : (events as Iterable<string>)[Symbol.iterator]();
+  let cancelled = false;
+  const release = () => {
+    try {
+      void iterator.return?.();
+    } catch {
+      // a producer's clean-up failing must not take the server down
+    }
+  };
+  const body = new ReadableStream({
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
+      try {
+        for (;;) {
+          const step = await iterator.next();
+          if (step.done || cancelled) break;
+          // Each event leaves as its own chunk; awaiting the write is the backpressure.
+          await controller.write(step.value);
+          await controller.flush();
+        }
+      } catch (error) {
+        if (!cancelled) {
+          const message = error instanceof Error ? error.message : String(error);
+          controller.write(sseEvent(errorBody(500, "server_error", message)));
+        }
+      } finally {
+        release();
+        if (!cancelled) controller.close();
+      }
+    },
+    cancel() {
+      cancelled = true;
+      release();
+    },
+  });
+  return new Response(body, { status, headers });
+}
