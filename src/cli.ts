@@ -25,7 +25,10 @@ import {
   parseUrl,
   slotLayout,
   N_CTX_TRAIN,
+  FAULT_ERROR_CODES,
   type Config,
+  type FaultErrorCode,
+  type FaultOptions,
   type ServerFlags,
 } from "./config.ts";
 import { isDatasetName, PRESET_NAMES } from "./dataset/presets.ts";
@@ -90,6 +93,15 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "slots", type: "boolean", env: "LLAMA_ARG_ENDPOINT_SLOTS", help: "serve GET /slots (the default; LLAMA_ARG_ENDPOINT_SLOTS=0 turns it off)" },
   { name: "no-slots", type: "boolean", env: "LLAMA_ARG_NO_ENDPOINT_SLOTS", help: "GET /slots answers 501, as llama-server's --no-slots" },
   { name: "props", type: "boolean", env: "LLAMA_ARG_ENDPOINT_PROPS", help: "allow POST /props (else 501, as llama-server)" },
+  { name: "error-rate", type: "string", env: "LLAMA_SIM_ERROR_RATE", value: "P", default: "0", help: "fault injection: probability (0..1) that a request gets an error reply, its status drawn from --error-codes" },
+  { name: "error-codes", type: "string", env: "LLAMA_SIM_ERROR_CODES", value: "LIST", default: DEFAULTS.errorCodes, help: "statuses for --error-rate, comma-separated, from 500, 503, 429 (503 and 429 carry Retry-After: 1)" },
+  { name: "drop-rate", type: "string", env: "LLAMA_SIM_DROP_RATE", value: "P", default: "0", help: "fault injection: probability that a connection is closed without a response" },
+  { name: "hang-rate", type: "string", env: "LLAMA_SIM_HANG_RATE", value: "P", default: "0", help: "fault injection: probability that a request is never answered, until the client gives up or --timeout" },
+  { name: "midstream-drop-rate", type: "string", env: "LLAMA_SIM_MIDSTREAM_DROP_RATE", value: "P", default: "0", help: "fault injection: probability that a stream is cut after some events, without [DONE] (a non-streamed reply is dropped)" },
+  { name: "fail-first", type: "string", env: "LLAMA_SIM_FAIL_FIRST", value: "K", default: "0", help: "each question's first K attempts get 503 with Retry-After: 1, then it is answered (tests retries)" },
+  { name: "crash-after", type: "string", env: "LLAMA_SIM_CRASH_AFTER", value: "N", default: "0 (never)", help: "exit with status 3 right after the N-th reply, logs and ledger flushed (tests resuming)" },
+  { name: "loading-ms", type: "string", env: "LLAMA_SIM_LOADING_MS", value: "T", default: "0", help: "for T ms after start every route but the model list answers 503 Loading model, /health included, as llama-server while it loads" },
+  { name: "shutdown-grace-ms", type: "string", env: "LLAMA_SIM_SHUTDOWN_GRACE_MS", value: "MS", default: String(DEFAULTS.shutdownGraceMs), help: "on SIGINT/SIGTERM, time in-flight replies get to finish before they are cut (a second signal exits at once)" },
   { name: "quiet", short: "q", type: "boolean", env: "LLAMA_SIM_QUIET", help: "no per-request log lines on stderr" },
   { name: "help", short: "h", type: "boolean", help: "show this help and exit" },
   { name: "version", type: "boolean", help: "show version, git commit and Bun version and exit" },
@@ -376,7 +388,46 @@ function resolveConfig(values: Values, env: Env, ignored: readonly IgnoredFlag[]
       metrics: pickBool(values, env, "metrics"),
     },
     server: resolveServerFlags(values, env, ignored),
+    faults: resolveFaults(values, env),
+    shutdownGraceMs: integer("shutdown-grace-ms", 0, 3_600_000, DEFAULTS.shutdownGraceMs),
   };
+}
+
+/** --error-rate, --drop-rate, --hang-rate and --midstream-drop-rate share one draw per request, so they add up to at most 1. */
+function resolveFaults(values: Values, env: Env): FaultOptions {
+  const rate = (name: string): number => {
+    const given = pick(values, env, name);
+    return given ? parseRate(given.text, given.from) : 0;
+  };
+  const integer = (name: string, max: number): number => {
+    const given = pick(values, env, name);
+    return given ? parseInteger(given.text, given.from, 0, max) : 0;
+  };
+  const faults: FaultOptions = {
+    errorRate: rate("error-rate"),
+    errorCodes: errorCodes(pick(values, env, "error-codes")),
+    dropRate: rate("drop-rate"),
+    hangRate: rate("hang-rate"),
+    midstreamDropRate: rate("midstream-drop-rate"),
+    failFirst: integer("fail-first", 1_000_000),
+    crashAfter: integer("crash-after", 2 ** 31 - 1),
+    loadingMs: integer("loading-ms", 86_400_000),
+  };
+  const total = faults.errorRate + faults.dropRate + faults.hangRate + faults.midstreamDropRate;
+  if (total > 1 + 1e-12) {
+    throw new ConfigError(`--error-rate, --drop-rate, --hang-rate and --midstream-drop-rate must add up to at most 1 (got ${Number(total.toFixed(12))})`);
+  }
+  return faults;
+}
+
+function errorCodes(given: { text: string; from: string } | undefined): FaultErrorCode[] {
+  const text = nonEmpty(given) ?? DEFAULTS.errorCodes;
+  const codes = text.split(",").map((c) => c.trim());
+  const allowed = FAULT_ERROR_CODES.map(String);
+  for (const code of codes) {
+    if (!allowed.includes(code)) throw new ConfigError(`${given!.from} must be status codes from ${allowed.join(", ")}, comma-separated (got "${given!.text}")`);
+  }
+  return [...new Set(codes.map(Number) as FaultErrorCode[])];
 }
 
 /** The drop-in flags: keys, prefix, slots and context, token limit, endpoint switches, -m. */
@@ -482,7 +533,10 @@ export function helpText(): string {
     "llama-server's other flags (-m, -ngl, -fa, -t, -b, -ub, --jinja, --temp, --mlock, -cb, -hf, --chat-template, ...) are accepted",
     "with their values and ignored, with one notice line on stderr.",
     "Routes: POST /v1/chat/completions, /chat/completions, /completion, /completions, /v1/completions, /tokenize, /detokenize,",
-    "/apply-template, /props (with --props); GET /health, /v1/health, /v1/models, /models, /props, /slots; HEAD on every GET route;",
-    "OPTIONS (CORS); 501 for embeddings, rerank and infill. With --api-prefix P every route is under P.",
+    "/apply-template, /props (with --props), /sim/reset (with --allow-override); GET /health, /v1/health, /v1/models, /models,",
+    "/props, /slots, /metrics (with --metrics), /sim/ledger, /sim/stats; HEAD on every GET route; OPTIONS (CORS);",
+    "501 for embeddings, rerank and infill. With --api-prefix P every route is under P.",
+    "",
+    "Subcommands: llama-sim reconcile --ledger FILE[,FILE] --harness STATE.json (a harness's grades against the ledger).",
   ].join("\n");
 }

@@ -35,8 +35,9 @@ export function dropThoughts(response: string): string {
 const STATEMENT = /\b(?:final\s+)?answer(?:\s*(?:\*\*|__))?\s*[:：]|\banswer\s+is\b\s*[:：]?|^[ \t]*####(?=[ \t]*[-+$\\\d.(])/gim;
 const MATH_SPAN = /^(?:\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])/;
 const LEADING_NUMBER = /^[+-]?(?:\\?\$\s*)?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[ \t]*\/[ \t]*\d+)?\$?/;
-// What may follow a number that is the whole answer: nothing, punctuation, a unit word, a percent or degree sign.
-const CONTINUES_EXPRESSION = /^\s*(?:[-+*/^_={×·]|\\(?!text|mathrm|quad|qquad|[,;:! %$]|circ|degree)[a-zA-Z]|[a-zA-Z](?![a-zA-Z]))|^[a-zA-Z\\{(]/;
+// What may follow a number that is the whole answer: nothing, punctuation, a unit word, a percent or degree sign
+// (a comma before another number continues a list: "3, 5, 7").
+const CONTINUES_EXPRESSION = /^\s*(?:[-+*/^_={×·]|,[ \t]*[-+]?\d|\\(?!text|mathrm|quad|qquad|[,;:! %$]|circ|degree)[a-zA-Z]|[a-zA-Z](?![a-zA-Z]))|^[a-zA-Z\\{(]/;
 
 // An option letter: a capital standing alone, or a small one closed by ")" ("c)", "(c)").
 const LETTER = /(?<=^|[\s(\[*:])(?:[A-J](?=$|[\s).\]:,*!])|[a-j](?=\)))/g;

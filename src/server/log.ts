@@ -10,10 +10,18 @@ export interface RequestRecord {
   readonly error?: string;
 }
 
+/** What a reply was: `q=17 correct`, `q=17 no-answer`, `judge`, `unmatched`. */
+function describeOutcome(outcome: ChatOutcome): string {
+  if (outcome.kind === "judge") return " judge";
+  if (outcome.kind === "echo") return " unmatched";
+  const verdict = outcome.plan?.verdict ?? (outcome.correct ? "correct" : "wrong");
+  return ` q=${outcome.questionId} ${verdict}`;
+}
+
 /** One line per request: `POST /v1/chat/completions 200 q=17 correct 0.21ms`. */
 export function formatRequestLine(record: RequestRecord): string {
   const what = record.outcome
-    ? ` q=${record.outcome.questionId} ${record.outcome.correct ? "correct" : "wrong"}`
+    ? describeOutcome(record.outcome)
     : record.error
       ? ` error=${JSON.stringify(record.error.length > 120 ? `${record.error.slice(0, 117)}...` : record.error)}`
       : "";

@@ -72,11 +72,11 @@ describe("one server (--success-rate 0.5 --seed 3)", () => {
     const judge = { model: "llama", temperature: 0, messages: [{ role: "system", content: JUDGE_SYSTEM }, { role: "user", content: judgeUser(reply) }] };
     const res = await postJson(chat(), judge);
     expect(res.status).toBe(200);
-    expect((await res.json()).choices[0].message.content).toBe("33");
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("33");
     const variant = { messages: [{ role: "user", content: `Extract the answer from this response:\n\nResponse: ${reply}\n\nExpected answer: 33\n\nPlease provide only the extracted answer, nothing else.` }] };
     const res2 = await postJson(chat(), variant);
     expect(res2.status).toBe(200);
-    expect((await res2.json()).choices[0].message.content).toBe("33");
+    expect(((await res2.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe("33");
   });
 
   test("a question cut short is refused (the whole question must be present)", async () => {
