@@ -6,7 +6,7 @@ DEFINE := --define LLAMA_SIM_COMMIT='"$(COMMIT)"'
 SOURCES := $(shell find src -name '*.ts') $(wildcard data/*) package.json
 TARGETS := linux-x64 linux-x64-baseline linux-arm64 darwin-x64 darwin-arm64 windows-x64
 
-.PHONY: all install build test typecheck release clean bench soak snapshots
+.PHONY: all install build test typecheck release clean bench soak snapshots scale-test
 
 all: build
 
@@ -32,6 +32,12 @@ bench: llama-sim
 soak: llama-sim
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BUN) bench/soak.ts
+
+# 3 replicas behind nginx (installed if missing) driven like llama-eval at 32-way concurrency, with one
+# replica killed mid-run; checks scores, streams, merged ledgers and /metrics (not part of test or CI).
+scale-test: llama-sim
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y nginx)
+	$(BUN) bench/scale-test.ts
 
 # Regenerates the snapshots embedded in the binary (data/*.jsonl, data/SOURCES.md) from ../shared/datasets.
 snapshots: node_modules/.installed

@@ -537,6 +537,7 @@ export function helpText(): string {
     "/props, /slots, /metrics (with --metrics), /sim/ledger, /sim/stats; HEAD on every GET route; OPTIONS (CORS);",
     "501 for embeddings, rerank and infill. With --api-prefix P every route is under P.",
     "",
-    "Subcommands: llama-sim reconcile --ledger FILE[,FILE] --harness STATE.json (a harness's grades against the ledger).",
+    "Subcommands: llama-sim reconcile --ledger FILE[,FILE] --harness STATE.json (a harness's grades against the ledger);",
+    "llama-sim stats --ledger FILE[,FILE] [--json] (merged statistics of several ledgers, e.g. from replicas).",
   ].join("\n");
 }

@@ -9,6 +9,8 @@ import { answerPool, type AnswerPool } from "./respond/wrong.ts";
 import { Ledger as RecordLedger } from "./decide/records.ts";
 import { runReconcile } from "./reconcile/run.ts";
 import { startServer } from "./server/app.ts";
+import { Faults, faultSummary } from "./server/faults.ts";
+import { Lifecycle } from "./server/shutdown.ts";
 import { serverSettings } from "./server/props.ts";
 import { idleSlots } from "./server/slots.ts";
 import { Metrics } from "./server/metrics.ts";
@@ -72,6 +74,10 @@ async function main(): Promise<void> {
   }
 
   const requestLog = new LineBuffer(writeStderr);
+  let lifecycle: Lifecycle | undefined;
+  const faults = faultSummary(config.faults)
+    ? new Faults(config.faults, config.seed, { hangTimeoutMs: config.timeoutSeconds * 1000, crash: (replies) => lifecycle?.crash(replies) })
+    : undefined;
   let server;
   try {
     server = startServer(
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
         poolFor: (question) => pools.get(question.dataset ?? dataset.name)!,
         reply: config.reply,
         oracle,
+        faults,
         allowOverride: config.decision.allowOverride,
         alias: config.alias,
         fingerprint: FINGERPRINT,
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
         log: config.quiet ? undefined : requestLog.push,
         server: serverSettings(config.server, config.decision.metrics),
         slots: idleSlots(config.server.parallel, config.server.slotContext),
+        parallel: config.server.parallel,
       },
       { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
     );
@@ -99,17 +107,24 @@ async function main(): Promise<void> {
   }
   printBanner(config, dataset, index, server.url.href, performance.now() - loadStart);
 
-  const shutdown = (signal: string) => {
-    void server.stop(true);
-    requestLog.flush();
-    oracle.ledger.close();
-    const { asked, correct } = decider.ledger.totals;
-    const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
-    stderr(`llama-sim: ${signal}, stopping; answered ${asked} matched requests, ${correct} correctly${rate}`);
-    process.exit(0);
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // SIGINT/SIGTERM drain in-flight replies (--shutdown-grace-ms); --crash-after exits through here too.
+  lifecycle = new Lifecycle({
+    server,
+    graceMs: config.shutdownGraceMs,
+    flush: () => {
+      requestLog.flush();
+      oracle.ledger.close();
+    },
+    summary: () => {
+      const { asked, correct } = decider.ledger.totals;
+      const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
+      return `answered ${asked} matched requests, ${correct} correctly${rate}`;
+    },
+    beforeDrain: () => faults?.endHangs(),
+    log: stderr,
+    exit: (code) => process.exit(code),
+  });
+  lifecycle.listen();
 }
 
 /** One answer pool per dataset: wrong answers stay within their own dataset's range. */
@@ -125,6 +140,7 @@ function answerPools(dataset: Dataset): Map<string, AnswerPool> {
 }
 
 function printBanner(config: Config, dataset: Dataset, index: QuestionIndex, url: string, loadMs: number): void {
+  const faults = faultSummary(config.faults);
   const lines = [
     `llama-sim listening on ${url.replace(/\/$/, "")}`,
     `  dataset:      ${describeDataset(dataset)}`,
@@ -132,6 +148,7 @@ function printBanner(config: Config, dataset: Dataset, index: QuestionIndex, url
     `  success rate: ${config.successRate}`,
     `  seed:         ${config.seed}${config.seedGiven ? "" : " (random; pass --seed to replay)"}`,
     `  model:        ${config.alias}`,
+    ...(faults ? [`  faults:       ${faults}`] : []),
     `  ready in:     ${loadMs.toFixed(0)} ms`,
   ];
   stderr(lines.join("\n"));
