@@ -25,6 +25,7 @@ export function disagreementReason(harness: HarnessCase, record: LedgerRecord): 
     if (answer === null) return written === null ? "harness found no answer in a correct reply" : `harness found no answer in a reply that wrote ${code(written)}`;
     if (partial) return `harness read ${answer} from ${code(written)}`;
     if (written !== null && answer !== written) return `harness read ${q(answer)} but the reply's answer was ${code(written)}`;
+    if (expected !== null && expected !== gold && answer !== expected) return `harness read ${q(answer)} but compared it with its unnormalised gold ${q(expected)} as text`;
     return `harness read ${q(answer)} but gold is ${q(gold)}`;
   }
   if (record.verdict === "error") return "reply was an injected error but harness graded it correct";
