@@ -24,6 +24,7 @@ import {
 } from "./data.ts";
 import type { MatcherResult } from "./matcher.bench.ts";
 import type { StepResult as StreamStep } from "./streams.ts";
+import { pacingScenarios, pacingSection, pacingTarget, type PacingReport } from "./pacing.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BUN = process.execPath;
@@ -38,6 +39,9 @@ const ROUNDS = env("BENCH_ROUNDS", 3);
 const CONNECTIONS = env("BENCH_CONNECTIONS", 64);
 const STARTS = env("BENCH_STARTS", 20);
 const STREAM_CAP = env("BENCH_STREAM_CAP", 8192);
+/** Paced streams (bench/pacing.ts): how many at once, and their --tps. */
+const PACING_STREAMS = env("BENCH_PACING_STREAMS", 2000);
+const PACING_TPS = env("BENCH_PACING_TPS", 20);
 const PROFILE = env("BENCH_PROFILE", 1) !== 0;
 const KEEP = env("BENCH_KEEP", 0) !== 0;
 const OUT = process.env.BENCH_OUT || join(import.meta.dir, "RESULTS.md");
@@ -515,6 +519,26 @@ async function main(): Promise<void> {
   }
   await stop(aimeQuiet!);
 
+  // ---- paced streams (--tps, --ttft-ms) and queueing on few slots
+  phase(`paced streams: ${PACING_STREAMS} at ${PACING_TPS} tok/s (bench/pacing.ts), then N + k clients on -np 4`);
+  const pacing = await pacingScenarios(
+    {
+      bun: BUN,
+      tmp: TMP,
+      simArgs: simArgs(AIME_FILE),
+      body: streamBodies[0]!,
+      startServer: (name, cmd) => startServer(name, cmd),
+      stop: (server) => stop(server.proc as Subprocess),
+      run,
+      withFdLimit,
+      cpuSecondsOf,
+      hwmKiB: (pid) => procStatus(pid).hwmKiB,
+      log,
+    },
+    PACING_STREAMS,
+    PACING_TPS,
+  );
+
   // ---- start-up
   phase(`start-up: process start to first 200 from /health, ${STARTS} runs each`);
   const cacheDir = join(TMP, "cache");
@@ -570,6 +594,7 @@ async function main(): Promise<void> {
     lowConcurrency,
     stream: { variants: streamVariants, simProbe, baseProbe, simJson, baseJson },
     concurrency,
+    pacing,
     startups,
     matcher,
     profile,
@@ -753,6 +778,7 @@ interface ReportInput {
     baseJson: { bytes: number };
   };
   concurrency: Record<string, { steps: StreamStep[]; hwmKiB: number }>;
+  pacing: PacingReport;
   startups: { label: string; ms: number[] }[];
   matcher: MatcherResult[];
   profile: ProfileSummary | undefined;
@@ -761,7 +787,7 @@ interface ReportInput {
 }
 
 function renderReport(input: ReportInput): string {
-  const { results, lowConcurrency, stream, concurrency, startups, matcher, profile, timings, machine } = input;
+  const { results, lowConcurrency, stream, concurrency, pacing, startups, matcher, profile, timings, machine } = input;
   const L: string[] = [];
   const table = (head: string[], rows: (string | number)[][]) => {
     L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
@@ -840,6 +866,13 @@ function renderReport(input: ReportInput): string {
     ["p99 latency under load < 5 ms (llama-sim --quiet, 64 connections, worst dataset)", `${worstP99.toFixed(2)} ms (${worstP99Case})`, verdict(worstP99 < 5), "—", ""],
     ["start-up < 150 ms (process start → first 200 from /health)", startups.slice(0, 2).map((x, i) => `${x.label}: ${startMedians[i]!.toFixed(0)} ms`).join("; "), verdict(startWorst < 150), "—", ""],
     ["RSS with GSM8K train < 120 MB (peak VmHWM after the load runs, --quiet)", `${mib(gsmHwm)} (${((gsmHwm * 1024) / 1e6).toFixed(0)} MB)`, verdict(gsmHwm * 1024 < 120e6), "—", ""],
+    [
+      `${fmt(PACING_STREAMS)} concurrent streams at ${PACING_TPS} tok/s: every stream's rate within 5%, TTFT within 20 ms (ramped in over 2 s)`,
+      pacingTarget(pacing).measured,
+      verdict(pacingTarget(pacing).pass),
+      "—",
+      "",
+    ],
   ]);
   if (anyErrors) L.push("**Some runs had non-2xx responses or socket errors: see the Errors columns.**", "");
 
@@ -925,6 +958,7 @@ function renderReport(input: ReportInput): string {
     L.push(`- ${name}: largest N without errors **${clean.length ? fmt(Math.max(...clean)) : "none"}**${clean.length && Math.max(...clean) >= STREAM_CAP ? ` (the cap; not a limit found)` : ""}; peak RSS afterwards ${mib(c.hwmKiB)}.`);
   }
   L.push("");
+  L.push(...pacingSection(pacing));
 
   L.push("## Start-up", "");
   L.push(

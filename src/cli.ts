@@ -12,6 +12,7 @@ import {
   parseByteCount,
   parseChoice,
   parseInteger,
+  parseNonNegative,
   parsePositive,
   REASONING_FORMATS,
   RESPONSE_STYLES,
@@ -27,6 +28,7 @@ import {
   N_CTX_TRAIN,
   FAULT_ERROR_CODES,
   type Config,
+  type PacingOptions,
   type FaultErrorCode,
   type FaultOptions,
   type ServerFlags,
@@ -85,8 +87,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "api-key", type: "string", env: "LLAMA_API_KEY", value: "KEY[,KEY]", help: "require one of these keys (Authorization: Bearer KEY, or X-Api-Key: KEY) on every route but /health and /models; else 401" },
   { name: "api-key-file", type: "string", env: "LLAMA_ARG_API_KEY_FILE", value: "FILE", help: "more keys, one per line (blank lines and # comments skipped)" },
   { name: "api-prefix", type: "string", env: "LLAMA_ARG_API_PREFIX", value: "PATH", help: "serve every route under this path prefix (e.g. /llm/v1/models), and only there" },
-  { name: "parallel", aliases: ["-np"], type: "string", env: "LLAMA_ARG_N_PARALLEL", value: "N", default: "4 (auto)", help: "slots reported by /slots and /props; as llama-server, 1 (or -1) means 4 slots sharing the context, unless --kv-unified" },
-  { name: "ctx-size", short: "c", type: "string", env: "LLAMA_ARG_CTX_SIZE", value: "N", default: String(DEFAULTS.ctxSize), help: "context size: each slot gets all of it by default, c/N with an explicit -np N; 0 = the model's 131072" },
+  { name: "parallel", aliases: ["-np"], type: "string", env: "LLAMA_ARG_N_PARALLEL", value: "N", default: "4 (auto)", help: "slots: replies generated at once, more wait in a FIFO queue (/slots, /metrics); as llama-server, 1 (or -1) means 4 slots sharing the context, unless --kv-unified" },
+  { name: "ctx-size", short: "c", type: "string", env: "LLAMA_ARG_CTX_SIZE", value: "N", default: String(DEFAULTS.ctxSize), help: "context size: each slot gets all of it by default, c/N with an explicit -np N; 0 = the model's 131072. A longer prompt gets 400 exceed_context_size_error" },
   { name: "kv-unified", aliases: ["-kvu"], type: "boolean", env: "LLAMA_ARG_KV_UNIFIED", help: "one KV cache for all slots: each slot sees the whole context (and -np 1 stays 1 slot)" },
   { name: "n-predict", short: "n", aliases: ["--predict"], type: "string", env: "LLAMA_ARG_N_PREDICT", value: "N", default: "-1 (unlimited)", help: "token limit of a request that sets none (n_predict, max_completion_tokens, max_tokens)" },
   { name: "threads-http", type: "string", env: "LLAMA_ARG_THREADS_HTTP", value: "N", default: "-1 (auto)", help: "HTTP threads, as llama-server; accepted and kept (Bun serves on one event loop)" },
@@ -102,6 +104,11 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "crash-after", type: "string", env: "LLAMA_SIM_CRASH_AFTER", value: "N", default: "0 (never)", help: "exit with status 3 right after the N-th reply, logs and ledger flushed (tests resuming)" },
   { name: "loading-ms", type: "string", env: "LLAMA_SIM_LOADING_MS", value: "T", default: "0", help: "for T ms after start every route but the model list answers 503 Loading model, /health included, as llama-server while it loads" },
   { name: "shutdown-grace-ms", type: "string", env: "LLAMA_SIM_SHUTDOWN_GRACE_MS", value: "MS", default: String(DEFAULTS.shutdownGraceMs), help: "on SIGINT/SIGTERM, time in-flight replies get to finish before they are cut (a second signal exits at once)" },
+  { name: "ttft-ms", type: "string", env: "LLAMA_SIM_TTFT_MS", value: "MS", default: "0 (instant)", help: "simulated time to first token, ms; queueing for a slot comes on top" },
+  { name: "prefill-tps", type: "string", env: "LLAMA_SIM_PREFILL_TPS", value: "N", default: "0 (instant)", help: "simulated prompt tokens per second, added to the time to first token" },
+  { name: "tps", type: "string", env: "LLAMA_SIM_TPS", value: "N", default: "0 (instant)", help: "simulated tokens generated per second: streams send one chunk per token at this rate; a non-streamed reply comes when it is all generated" },
+  { name: "jitter", type: "string", env: "LLAMA_SIM_JITTER", value: "J", default: "0", help: "relative standard deviation of every simulated delay (lognormal, same mean), drawn from --seed per request" },
+  { name: "time-scale", type: "string", env: "LLAMA_SIM_TIME_SCALE", value: "F", default: "1", help: "run the simulated clock F times faster than real time; replies still report simulated timings" },
   { name: "quiet", short: "q", type: "boolean", env: "LLAMA_SIM_QUIET", help: "no per-request log lines on stderr" },
   { name: "help", short: "h", type: "boolean", help: "show this help and exit" },
   { name: "version", type: "boolean", help: "show version, git commit and Bun version and exit" },
@@ -388,6 +395,7 @@ function resolveConfig(values: Values, env: Env, ignored: readonly IgnoredFlag[]
       metrics: pickBool(values, env, "metrics"),
     },
     server: resolveServerFlags(values, env, ignored),
+    pacing: resolvePacing(values, env),
     faults: resolveFaults(values, env),
     shutdownGraceMs: integer("shutdown-grace-ms", 0, 3_600_000, DEFAULTS.shutdownGraceMs),
   };
@@ -456,6 +464,22 @@ function resolveServerFlags(values: Values, env: Env, ignored: readonly IgnoredF
     endpointProps: pickBool(values, env, "props"),
     modelPath: model ?? (modelEnv ? modelEnv : undefined),
     ignoredFlags: ignored.map((f) => [f.flag, ...f.values].join(" ")),
+  };
+}
+
+/** --ttft-ms, --prefill-tps, --tps, --jitter, --time-scale: all 0 (and a scale of 1) = instant replies. */
+function resolvePacing(values: Values, env: Env): PacingOptions {
+  const number = (name: string, max: number, fallback: number, positive = false): number => {
+    const given = pick(values, env, name);
+    if (given === undefined) return fallback;
+    return positive ? parsePositive(given.text, given.from, max) : parseNonNegative(given.text, given.from, max);
+  };
+  return {
+    ttftMs: number("ttft-ms", 3_600_000, 0),
+    prefillTps: number("prefill-tps", 10_000_000, 0),
+    tps: number("tps", 1_000_000, 0),
+    jitter: number("jitter", 10, 0),
+    timeScale: number("time-scale", 1_000_000, 1, true),
   };
 }
 

@@ -81,6 +81,43 @@ export interface ServerFlags {
   readonly ignoredFlags: readonly string[];
 }
 
+/** Status codes --error-codes may name: llama-server's 500 and 503, and the 429 of the proxies in front of it. */
+export const FAULT_ERROR_CODES = [429, 500, 503] as const;
+export type FaultErrorCode = (typeof FAULT_ERROR_CODES)[number];
+
+/** Fault injection (issue 8 §4): per-request probabilities drawn from the seed, and scripted failures. */
+export interface FaultOptions {
+  /** Probability of an error reply, its status drawn from errorCodes. */
+  readonly errorRate: number;
+  readonly errorCodes: readonly FaultErrorCode[];
+  /** Probability of closing the connection without a response. */
+  readonly dropRate: number;
+  /** Probability of never answering, until the client gives up (or --timeout). */
+  readonly hangRate: number;
+  /** Probability of cutting a stream after some events (a non-streamed reply is dropped). */
+  readonly midstreamDropRate: number;
+  /** Each question's first K attempts get 503 (0 = off). */
+  readonly failFirst: number;
+  /** Exit with status 3 right after the N-th reply (0 = never). */
+  readonly crashAfter: number;
+  /** Every route but the model list answers 503 "Loading model" for this long after start (0 = ready at once). */
+  readonly loadingMs: number;
+}
+
+/** Simulated latency (issue 8 §1), all in simulated time; zeros mean instant replies. */
+export interface PacingOptions {
+  /** --ttft-ms: fixed delay before the first token, ms. */
+  readonly ttftMs: number;
+  /** --prefill-tps: prompt tokens per second, added to the time to first token (0 = instant). */
+  readonly prefillTps: number;
+  /** --tps: generated tokens per second (0 = instant). */
+  readonly tps: number;
+  /** --jitter: relative standard deviation of each delay (lognormal, mean kept). */
+  readonly jitter: number;
+  /** --time-scale: the real clock runs this many times faster than the simulated one. */
+  readonly timeScale: number;
+}
+
 /** The simulated model's training context (/v1/models meta.n_ctx_train): -c 0 means this, and no slot gets more. */
 export const N_CTX_TRAIN = 131072;
 
@@ -125,6 +162,10 @@ export interface Config {
   readonly reply: ReplyOptions;
   readonly decision: DecisionOptions;
   readonly server: ServerFlags;
+  readonly pacing: PacingOptions;
+  readonly faults: FaultOptions;
+  /** SIGINT/SIGTERM: how long in-flight replies may take to finish before they are cut. */
+  readonly shutdownGraceMs: number;
 }
 
 export const DEFAULTS = {
@@ -145,6 +186,8 @@ export const DEFAULTS = {
   ctxSize: 8192,
   nPredict: -1,
   threadsHttp: -1,
+  errorCodes: "500,503,429",
+  shutdownGraceMs: 5000,
 } as const;
 
 /** A bad flag or environment value; the message is the one line the user sees. */
@@ -254,6 +297,15 @@ export function parsePositive(text: string, flag: string, max: number): number {
   const trimmed = text.trim();
   if (!/^(\d+\.?\d*|\.\d+)$/.test(trimmed) || Number(trimmed) <= 0 || Number(trimmed) > max) {
     throw new ConfigError(`${flag} must be a number above 0 and at most ${max} (got "${text}")`);
+  }
+  return Number(trimmed);
+}
+
+/** A decimal number from 0 to `max` (0 usually meaning "off"). */
+export function parseNonNegative(text: string, flag: string, max: number): number {
+  const trimmed = text.trim();
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(trimmed) || Number(trimmed) > max) {
+    throw new ConfigError(`${flag} must be a number from 0 to ${max} (got "${text}")`);
   }
   return Number(trimmed);
 }

@@ -12,7 +12,7 @@ import { startServer } from "./server/app.ts";
 import { Faults, faultSummary } from "./server/faults.ts";
 import { Lifecycle } from "./server/shutdown.ts";
 import { serverSettings } from "./server/props.ts";
-import { idleSlots } from "./server/slots.ts";
+import { completionRuntime } from "./server/generation.ts";
 import { Metrics } from "./server/metrics.ts";
 import { Oracle } from "./server/oracle.ts";
 import { LineBuffer } from "./server/log.ts";
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         readTimeoutSeconds: config.readTimeoutSeconds,
         log: config.quiet ? undefined : requestLog.push,
         server: serverSettings(config.server, config.decision.metrics),
-        slots: idleSlots(config.server.parallel, config.server.slotContext),
+        ...completionRuntime(config.server, config.pacing, config.seed, oracle.metrics),
         parallel: config.server.parallel,
       },
       { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
@@ -105,7 +105,6 @@ async function main(): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     fail(`cannot listen on ${config.host}:${config.port} (--host/--port): ${message}`, 1);
   }
-  printBanner(config, dataset, index, server.url.href, performance.now() - loadStart);
 
   // SIGINT/SIGTERM drain in-flight replies (--shutdown-grace-ms); --crash-after exits through here too.
   lifecycle = new Lifecycle({
@@ -125,6 +124,8 @@ async function main(): Promise<void> {
     exit: (code) => process.exit(code),
   });
   lifecycle.listen();
+  // Only now: a client that signals as soon as it reads the banner must find the handlers in place.
+  printBanner(config, dataset, index, server.url.href, performance.now() - loadStart);
 }
 
 /** One answer pool per dataset: wrong answers stay within their own dataset's range. */

@@ -133,6 +133,20 @@ const STRING_FLAGS: Record<string, FlagCase> = {
   "ctx-size": { envValue: "16384", flagValue: "4096", read: (c) => [c.server.ctxSize, c.server.slotContext], envExpected: [16384, 16384], flagExpected: [4096, 4096] },
   "n-predict": { envValue: "-1", flagValue: "128", read: (c) => c.server.nPredict, envExpected: -1, flagExpected: 128 },
   "threads-http": { envValue: "8", flagValue: "-1", read: (c) => c.server.threadsHttp, envExpected: 8, flagExpected: -1 },
+  "ttft-ms": { envValue: "250", flagValue: "0", read: (c) => c.pacing.ttftMs, envExpected: 250, flagExpected: 0 },
+  "prefill-tps": { envValue: "1500.5", flagValue: "800", read: (c) => c.pacing.prefillTps, envExpected: 1500.5, flagExpected: 800 },
+  tps: { envValue: "20", flagValue: "7.5", read: (c) => c.pacing.tps, envExpected: 20, flagExpected: 7.5 },
+  jitter: { envValue: "0.2", flagValue: "0", read: (c) => c.pacing.jitter, envExpected: 0.2, flagExpected: 0 },
+  "time-scale": { envValue: "10", flagValue: "0.5", read: (c) => c.pacing.timeScale, envExpected: 10, flagExpected: 0.5 },
+  "error-rate": { envValue: "0.25", flagValue: "0.5", read: (c) => c.faults.errorRate, envExpected: 0.25, flagExpected: 0.5 },
+  "error-codes": { envValue: "503", flagValue: "429, 500", read: (c) => c.faults.errorCodes, envExpected: [503], flagExpected: [429, 500] },
+  "drop-rate": { envValue: "0.1", flagValue: "1", read: (c) => c.faults.dropRate, envExpected: 0.1, flagExpected: 1 },
+  "hang-rate": { envValue: "0.2", flagValue: "0", read: (c) => c.faults.hangRate, envExpected: 0.2, flagExpected: 0 },
+  "midstream-drop-rate": { envValue: "0.3", flagValue: "0.05", read: (c) => c.faults.midstreamDropRate, envExpected: 0.3, flagExpected: 0.05 },
+  "fail-first": { envValue: "2", flagValue: "0", read: (c) => c.faults.failFirst, envExpected: 2, flagExpected: 0 },
+  "crash-after": { envValue: "10", flagValue: "1", read: (c) => c.faults.crashAfter, envExpected: 10, flagExpected: 1 },
+  "loading-ms": { envValue: "1500", flagValue: "0", read: (c) => c.faults.loadingMs, envExpected: 1500, flagExpected: 0 },
+  "shutdown-grace-ms": { envValue: "100", flagValue: "0", read: (c) => c.shutdownGraceMs, envExpected: 100, flagExpected: 0 },
 };
 
 const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
@@ -328,6 +342,13 @@ describe("bad command lines give a one-line ConfigError naming the flag", () => 
     [["--dataset", " "], "--dataset"],
     [["--dataset", "nonsense"], "--dataset"],
     [["--dataset", "owner/name/extra"], "--dataset"],
+    [["--ttft-ms", "-5"], "--ttft-ms"],
+    [["--ttft-ms", "soon"], "--ttft-ms"],
+    [["--tps", "1e3"], "--tps"],
+    [["--prefill-tps", "0x10"], "--prefill-tps"],
+    [["--jitter", "11"], "--jitter"],
+    [["--time-scale", "0"], "--time-scale"],
+    [["--time-scale", "-2"], "--time-scale"],
   ])("%p", (argv, flag) => {
     expect(cliError(argv)).toContain(flag);
   });
@@ -378,6 +399,18 @@ describe("bad command lines give a one-line ConfigError naming the flag", () => 
       expect(message).toContain(name);
       expect(message).not.toContain("--");
     }
+  });
+});
+
+describe("pacing flags", () => {
+  test("all off by default: instant replies on a real-time clock", () => {
+    expect(run([]).pacing).toEqual({ ttftMs: 0, prefillTps: 0, tps: 0, jitter: 0, timeScale: 1 });
+  });
+
+  test("the messages name the range", () => {
+    expect(() => run(["--tps", "-1"])).toThrow('--tps must be a number from 0 to 1000000 (got "-1")');
+    expect(() => run(["--time-scale", "0"])).toThrow("--time-scale must be a number above 0");
+    expect(() => run([], { LLAMA_SIM_JITTER: "lots" })).toThrow("LLAMA_SIM_JITTER must be a number from 0 to 10");
   });
 });
 

@@ -15,6 +15,11 @@ export class Ledger {
     return attempt;
   }
 
+  /** The attempt number the next ask of `question` will get, without recording an ask. */
+  peekAttempt(question: number): number {
+    return this.#asked[question]!;
+  }
+
   record(correct: boolean): void {
     if (correct) this.#correct++;
     else this.#wrong++;

@@ -11,7 +11,7 @@ export interface Timings {
   readonly predicted_per_second: number;
 }
 
-/** Speeds of a mid-range GPU running an 8B model; a later latency model may make these flags. */
+/** Speeds of a mid-range GPU running an 8B model: what replies report when no latency is simulated. */
 export const SIMULATED_SPEED = { promptTokensPerSecond: 2000, predictedTokensPerSecond: 60 } as const;
 
 export interface Speed {
@@ -19,20 +19,42 @@ export interface Speed {
   readonly predictedTokensPerSecond: number;
 }
 
-export function timingsFor(promptTokens: number, predictedTokens: number, speed: Speed = SIMULATED_SPEED): Timings {
-  const promptPerToken = 1000 / speed.promptTokensPerSecond;
-  const predictedPerToken = 1000 / speed.predictedTokensPerSecond;
+/**
+ * Simulated durations of a reply (server/pacing.ts): when a phase's duration is given, its
+ * `*_ms` is that duration and its rates follow from it; otherwise it is derived from `speed`.
+ */
+export interface Durations {
+  readonly promptMs?: number;
+  readonly predictedMs?: number;
+}
+
+/**
+ * The timings of a reply of `promptTokens` in and `predictedTokens` out. `*_per_second` is
+ * `1000 / *_per_token_ms`, as llama-server computes it; a phase with no tokens (or no time) reports
+ * the nominal speed rather than a division by zero.
+ */
+export function timingsFor(promptTokens: number, predictedTokens: number, speed: Speed = SIMULATED_SPEED, durations?: Durations): Timings {
+  const prompt = phase(promptTokens, speed.promptTokensPerSecond, durations?.promptMs);
+  const predicted = phase(predictedTokens, speed.predictedTokensPerSecond, durations?.predictedMs);
   return {
     cache_n: 0,
     prompt_n: promptTokens,
-    prompt_ms: round3(promptTokens * promptPerToken),
-    prompt_per_token_ms: round3(promptPerToken),
-    prompt_per_second: speed.promptTokensPerSecond,
+    prompt_ms: prompt.ms,
+    prompt_per_token_ms: prompt.perToken,
+    prompt_per_second: prompt.perSecond,
     predicted_n: predictedTokens,
-    predicted_ms: round3(predictedTokens * predictedPerToken),
-    predicted_per_token_ms: round3(predictedPerToken),
-    predicted_per_second: speed.predictedTokensPerSecond,
+    predicted_ms: predicted.ms,
+    predicted_per_token_ms: predicted.perToken,
+    predicted_per_second: predicted.perSecond,
   };
+}
+
+function phase(tokens: number, tokensPerSecond: number, ms: number | undefined): { ms: number; perToken: number; perSecond: number } {
+  if (ms === undefined || tokens === 0 || !(ms > 0)) {
+    const perToken = 1000 / tokensPerSecond;
+    return { ms: round3(ms ?? tokens * perToken), perToken: round3(perToken), perSecond: tokensPerSecond };
+  }
+  return { ms: round3(ms), perToken: round3(ms / tokens), perSecond: round3((1000 * tokens) / ms) };
 }
 
 function round3(x: number): number {

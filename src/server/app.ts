@@ -1,4 +1,4 @@
-import { answerChat, type ChatOutcome } from "./chat.ts";
+import { serveChat, type ChatOutcome } from "./chat.ts";
 import { isAuthorized, UNAUTHORIZED_BODY } from "./auth.ts";
 import { nativeCompletion, openaiCompletion, type CompletionReply } from "./completions.ts";
 import type { ServerContext } from "./context.ts";
@@ -7,6 +7,7 @@ import { clientClosed, errorBody, HttpError, invalidRequest, notFound } from "./
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import type { Oracle } from "./oracle.ts";
 import { simLedgerBody, simStatsBody } from "./sim.ts";
+import type { RequestFaults } from "./faults.ts";
 import { formatRequestLine } from "./log.ts";
 import { modelsBody } from "./models.ts";
 import { readJsonBody } from "./body.ts";
@@ -23,7 +24,7 @@ import { detokenizeBody, tokenizeBody } from "./tokenize.ts";
  */
 type Route =
   | { readonly kind: "plain"; readonly reply: (ctx: ServerContext, request: Request) => Reply }
-  | { readonly kind: "body"; readonly reply: (body: unknown, ctx: ServerContext, request: Request) => Reply };
+  | { readonly kind: "body"; readonly reply: (body: unknown, ctx: ServerContext, request: Request) => Reply | Promise<Reply> };
 
 interface Reply {
   readonly status: number;
@@ -55,10 +56,9 @@ function overrideOf(ctx: ServerContext, request: Request): Verdict | undefined {
   return word;
 }
 
-function chatCompletions(body: unknown, ctx: ServerContext, request: Request): Reply {
-  const reply = answerChat(ctx, parseChatRequest(body), overrideOf(ctx, request));
-  if (reply.events) return { status: 200, body: "", contentType: SSE_TYPE, events: reply.events, outcome: reply.outcome };
-  return { status: 200, body: reply.body, contentType: JSON_TYPE, outcome: reply.outcome };
+/** Chat completions wait for a slot (-np) and take simulated time (--ttft-ms, --tps): the reply may be a promise. */
+function chatCompletions(body: unknown, ctx: ServerContext, request: Request): Reply | Promise<Reply> {
+  return completionReply(serveChat(ctx, parseChatRequest(body), { override: overrideOf(ctx, request), signal: request.signal, body }));
 }
 
 /** /metrics, as llama-server: 501 unless started with --metrics. */
@@ -93,7 +93,8 @@ const simReset: Route = {
   },
 };
 
-function completionReply(reply: CompletionReply): Reply {
+function completionReply(reply: CompletionReply | Promise<CompletionReply>): Reply | Promise<Reply> {
+  if (reply instanceof Promise) return reply.then(completionReply) as Promise<Reply>;
   if (reply.events) return { status: 200, body: "", contentType: SSE_TYPE, events: reply.events, outcome: reply.outcome };
   return { status: 200, body: reply.body!, contentType: JSON_TYPE, outcome: reply.outcome };
 }
@@ -111,7 +112,7 @@ const HEALTH_BODY = JSON.stringify({ status: "ok" });
 const health: Route = { kind: "plain", reply: () => json(HEALTH_BODY) };
 const models: Route = { kind: "plain", reply: (ctx) => json(modelsBody(ctx.alias)) };
 const chat: Route = { kind: "body", reply: chatCompletions };
-const native: Route = { kind: "body", reply: (body, ctx) => completionReply(nativeCompletion(body, ctx)) };
+const native: Route = { kind: "body", reply: (body, ctx, request) => completionReply(nativeCompletion(body, ctx, request.signal)) };
 const embeddings = notSupported("This server does not support embeddings. Start it with `--embeddings`");
 const rerank = notSupported("This server does not support reranking. Start it with `--reranking`");
 
@@ -130,7 +131,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
   "/api/chat": { POST: chat }, // Ollama's path; llama-server answers it as OpenAI chat
   "/completion": { POST: native },
   "/completions": { POST: native }, // native too, not OpenAI (llama-server's own tests rely on it)
-  "/v1/completions": { POST: { kind: "body", reply: (body, ctx) => completionReply(openaiCompletion(body, ctx)) } },
+  "/v1/completions": { POST: { kind: "body", reply: (body, ctx, request) => completionReply(openaiCompletion(body, ctx, request.signal)) } },
   "/props": {
     GET: { kind: "plain", reply: (ctx) => json(propsBody(ctx)) },
     // llama-server does not read the body of POST /props, even with --props.
@@ -160,7 +161,7 @@ function errorReply(error: unknown, request: Request): Reply {
   // Bun rejects the body read with an AbortError when the client goes away: not a server fault.
   if (!(error instanceof HttpError) && request.signal.aborted) error = clientClosed();
   if (error instanceof HttpError) {
-    return { status: error.status, body: errorBody(error.status, error.type, error.message), contentType: JSON_TYPE, error: error.message };
+    return { status: error.status, body: errorBody(error.status, error.type, error.message, error.extra), contentType: JSON_TYPE, error: error.message };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { status: 500, body: errorBody(500, "server_error", message), contentType: JSON_TYPE, error: message };
@@ -183,7 +184,7 @@ const SHARED_HEADERS: Record<string, Headers> = {
 /** Every response echoes the request's Origin as Access-Control-Allow-Origin (llama-server's CORS). */
 function headersFor(request: Request, contentType: string | undefined): Headers | Record<string, string> {
   const origin = request.headers.get("origin");
-  if (!origin && contentType) return SHARED_HEADERS[contentType]!;
+  if (!origin && contentType) return SHARED_HEADERS[contentType] ?? HEADER_FIELDS[contentType]!;
   const base = contentType ? HEADER_FIELDS[contentType]! : { Server: "llama.cpp" };
   return origin ? { ...base, "Access-Control-Allow-Origin": origin } : base;
 }
@@ -222,7 +223,7 @@ function pathOf(url: string): string {
  * suspension costs, and this runs tens of thousands of times a second.
  */
 export function handle(request: Request, ctx: ServerContext): Response | Promise<Response> {
-  const started = ctx.log ? performance.now() : 0;
+  const started = ctx.log || ctx.oracle?.metrics ? performance.now() : 0;
   const method = request.method;
   const path = pathOf(request.url);
   const log = (status: number, outcome?: ChatOutcome, error?: string) =>
@@ -232,9 +233,13 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
     return preflight(request);
   }
   const head = method === "HEAD";
+  let faulted: RequestFaults | undefined;
   const finish = (reply: Reply): Response => {
     log(reply.status, reply.outcome, reply.error);
+    ctx.oracle?.metrics?.observeLatency((performance.now() - started) / 1000);
     const headers = reply.headers ? { ...Object.fromEntries(new Headers(headersFor(request, reply.contentType))), ...reply.headers } : headersFor(request, reply.contentType);
+    const altered = faulted?.respond(reply, headers, head);
+    if (altered) return altered;
     if (reply.events && !head) return sseResponse(reply.events, headers, reply.status);
     // After a read timeout or a refused body the rest of it may still be arriving: do not reuse the connection.
     const close = reply.status === 408 || reply.status === 413;
@@ -243,21 +248,29 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
   };
   const fail = (error: unknown): Response => finish(errorReply(error, request));
   const settings = settingsOf(ctx);
-  // (A loading phase, when simulated, answers 503 here: llama-server checks it before the key.)
+  // A loading phase (--loading-ms) answers 503 here: llama-server checks it before the key.
+  const loading = ctx.faults?.loadingReply(routePath(path, settings.apiPrefix) ?? path, ctx);
+  if (loading) return finish(loading);
   if (!isAuthorized(settings.apiKeys, path, request.headers)) return finish(UNAUTHORIZED);
   const below = routePath(path, settings.apiPrefix);
   const route = below === undefined ? undefined : ROUTES[below]?.[head ? "GET" : method];
   if (!route) return fail(notFound());
+  // Injected faults (--error-rate, --drop-rate, --hang-rate, ...), drawn per request; /health never.
+  faulted = ctx.faults?.open(below!, request, ctx);
+  const early = faulted?.early();
+  if (early) return early instanceof Promise ? early.then(finish) : finish(early);
   if (route.kind === "plain") {
     try {
-      return finish(route.reply(ctx, request));
+      return finish(faulted?.before(undefined) ?? route.reply(ctx, request));
     } catch (error) {
       return fail(error);
     }
   }
   return readJsonBody(request, ctx.maxBodyBytes, ctx.readTimeoutSeconds).then((body) => {
     try {
-      return finish(route.reply(body, ctx, request));
+      const reply = faulted?.before(body) ?? route.reply(body, ctx, request);
+      // A completion waiting for its slot or its simulated generation answers later.
+      return reply instanceof Promise ? reply.then(finish, fail) : finish(reply);
     } catch (error) {
       return fail(error);
     }

@@ -1,12 +1,17 @@
-import { timingsFor } from "../respond/timings.ts";
+import { timingsFor, type Timings } from "../respond/timings.ts";
 import { chatLogprobs, streamLogprobs } from "../respond/logprobs.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
 import { toolCallDeltas } from "../respond/tools.ts";
-import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
+import { answerPrompt, promptTokens, type Answer, type AnswerRequest, type ChatOutcome } from "./answer.ts";
 import type { Verdict } from "../decide/decide.ts";
 import type { ServerContext } from "./context.ts";
-import { settingsOf } from "./props.ts";
+import { settingsOf, taskParams } from "./props.ts";
 import { invalidRequest } from "./errors.ts";
+import { cutsOf, pieceOf, pieceOrdinal, type EventTable } from "./event-table.ts";
+import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
+import type { Pacer } from "./pacing.ts";
+import { slotsOf } from "./slots.ts";
+import { SSE_DONE } from "./sse.ts";
 import type { ChatRequest } from "./request.ts";
 
 export type { ChatOutcome } from "./answer.ts";
@@ -47,13 +52,31 @@ export function completionId(): string {
   return LATIN1.decode(idBytes);
 }
 
-export function answerChat(ctx: ServerContext, request: ChatRequest, override?: Verdict): ChatReply {
-  const slots = ctx.parallel ?? 4;
-  if (request.n > slots) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
-  const asked = {
+/** A chat request checked against the server's limits, ready to answer. */
+interface PreparedChat {
+  readonly request: ChatRequest;
+  readonly asked: AnswerRequest;
+  /** The effective token limit for /slots (-1 = unlimited). */
+  readonly nPredict: number;
+}
+
+/**
+ * Checks what llama-server checks before a chat completion starts: n against -np, the prompt
+ * against the slot's context (400 exceed_context_size_error, before any stream starts); and
+ * resolves the token limit: the request's (n_predict, max_completion_tokens, max_tokens), else
+ * -n — a request's -1 also means -n, as llama-server's has_budget() reads it — and in any case
+ * no more than the slot's context leaves.
+ */
+function prepareChat(ctx: ServerContext, request: ChatRequest, override: Verdict | undefined): PreparedChat {
+  const slots = slotsOf(ctx);
+  const parallel = ctx.parallel ?? slots.total;
+  if (request.n > parallel) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
+  const tokensIn = promptTokens(request.messages);
+  checkContext(tokensIn, slots.nCtx);
+  const requested = request.maxTokens === undefined || request.maxTokens < 0 ? settingsOf(ctx).nPredict : request.maxTokens;
+  const asked: AnswerRequest = {
     messages: request.messages,
-    // -n/--n-predict is the default when the request sets no limit, as llama-server's.
-    maxTokens: request.maxTokens ?? settingsOf(ctx).nPredict,
+    maxTokens: generationLimit(requested, tokensIn, slots.nCtx).maxTokens,
     stream: request.stream,
     temperature: request.temperature,
     seed: request.seed,
@@ -65,15 +88,52 @@ export function answerChat(ctx: ServerContext, request: ChatRequest, override?: 
     tools: request.tools,
     toolChoice: request.toolChoice,
   };
+  return { request, asked, nPredict: requested < 0 ? -1 : requested };
+}
+
+/** Answers every choice and lays the reply out: on `pacer`'s timeline when there is one. */
+function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | undefined): Made {
+  const { request, asked } = prepared;
   // Each choice is decided on its own, as n independent samples of the same prompt.
   const answers = Array.from({ length: request.n }, () => answerPrompt(ctx, asked));
-  const answer = answers[0]!;
+  const first = answers[0]!;
   const id = completionId();
-  ctx.oracle?.onAnswers(id, answers);
+  const longest = Math.max(...answers.map((a) => a.completionTokens));
+  const timeline = pacer?.timeline(first.promptTokens, longest, pacer.replyKeys(first));
+  ctx.oracle?.onAnswers(id, answers, timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
+  const timings = timingsJson(timeline ? timeline.timings(first.promptTokens, first.completionTokens) : timingsFor(first.promptTokens, first.completionTokens));
+  const shape = { outcome: first.outcome, timeline, longest, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
   const topN = request.topLogprobs;
-  if (request.stream) return { outcome: answer.outcome, body: "", stream: true, events: streamEvents(ctx, id, answers, request.includeUsage, topN) };
-  return { outcome: answer.outcome, body: completionJson(ctx, id, answers, topN), stream: false };
+  if (!request.stream) return { ...shape, body: () => completionJson(ctx, id, answers, topN, timings) };
+  if (timeline === undefined) return { ...shape, events: streamEvents(ctx, id, answers, request.includeUsage, topN, { timings }) };
+  // A stream generated at --tps sends one chunk per token.
+  return { ...shape, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0) };
 }
+
+/** A chat completion answered at once, without slots or pacing (as the reply the app sends with the defaults). */
+export function answerChat(ctx: ServerContext, request: ChatRequest, override?: Verdict): ChatReply {
+  const made = makeChat(ctx, prepareChat(ctx, request, override), undefined);
+  if (made.events) return { outcome: made.outcome, body: "", stream: true, events: made.events };
+  return { outcome: made.outcome, body: made.body!(), stream: false };
+}
+
+export interface ServeOptions {
+  readonly override?: Verdict;
+  /** The request's signal: its client going away frees the slot or the queue place. */
+  readonly signal?: AbortSignal;
+  /** The request body, for /slots' params. */
+  readonly body?: unknown;
+}
+
+/** A chat completion through the slots (-np) and on the simulated clock (--ttft-ms, --tps, ...). */
+export function serveChat(ctx: ServerContext, request: ChatRequest, options: ServeOptions = {}): Served | Promise<Served> {
+  const prepared = prepareChat(ctx, request, options.override);
+  const body = isObject(options.body) ? options.body : undefined;
+  const task = { nPredict: prepared.nPredict, params: () => taskParams(ctx, body, { nPredict: prepared.nPredict, stream: request.stream, full: false }) };
+  return generate(ctx, { slots: request.n, task, signal: options.signal }, (pacer) => makeChat(ctx, prepared, pacer));
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function usageJson(promptTokens: number, completionTokens: number): string {
   return `{"completion_tokens":${completionTokens},"prompt_tokens":${promptTokens},"total_tokens":${promptTokens + completionTokens},"prompt_tokens_details":{"cached_tokens":0}}`;
@@ -83,8 +143,7 @@ function usageJson(promptTokens: number, completionTokens: number): string {
 // hottest code in the server, and only the reply text needs escaping. Keys follow
 // llama-server's order (it writes nlohmann ordered_json).
 
-function timingsJson(promptTokens: number, predictedTokens: number): string {
-  const t = timingsFor(promptTokens, predictedTokens);
+function timingsJson(t: Timings): string {
   return (
     `{"cache_n":${t.cache_n},"prompt_n":${t.prompt_n},"prompt_ms":${t.prompt_ms},"prompt_per_token_ms":${t.prompt_per_token_ms},` +
     `"prompt_per_second":${t.prompt_per_second},"predicted_n":${t.predicted_n},"predicted_ms":${t.predicted_ms},` +
@@ -121,10 +180,9 @@ function logprobsJson(answer: Answer, topN: number | undefined, seed: number): s
 }
 
 /** `usage` and `timings` come from the first choice only, as llama-server reports n > 1. */
-function completionJson(ctx: ServerContext, id: string, answers: readonly Answer[], topN: number | undefined): string {
+function completionJson(ctx: ServerContext, id: string, answers: readonly Answer[], topN: number | undefined, timings: string): string {
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
-  const timings = timingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
   const choices = answers.map((a, i) => `{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}${logprobsJson(a, topN, seed)}}`).join(",");
   return (
@@ -134,38 +192,130 @@ function completionJson(ctx: ServerContext, id: string, answers: readonly Answer
   );
 }
 
+/** How a stream is laid out: its final timings and how text is cut into chunks. */
+export interface StreamLayout {
+  /** The `timings` JSON; by default the simulated speeds' figures for the first choice. */
+  readonly timings?: string;
+  /** Text into chunks: splitIntoPieces by default, token-sized pieces when paced at --tps. */
+  readonly split?: (text: string) => string[];
+}
+
+/** The chunks of one stream: llama-server's JSON for each kind of event, sharing the stream's meta fields. */
+function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[], topN: number | undefined, layout: StreamLayout) {
+  const first = answers[0]!;
+  const created = Math.floor(Date.now() / 1000);
+  const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
+  const timings = layout.timings ?? timingsJson(timingsFor(first.promptTokens, first.completionTokens));
+  const seed = ctx.decider.seed;
+  const delta = (index: number, body: string, extra = "") => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${body}${extra}}],${meta}}\n\n`;
+  return {
+    role: (index: number) => delta(index, `{"role":"assistant","content":null}`),
+    reasoning: (index: number, piece: string) => delta(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
+    content: (index: number, answer: Answer, piece: string, position: number) =>
+      delta(index, `{"content":${JSON.stringify(piece)}}`, topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""),
+    tool: (index: number, body: unknown) => delta(index, JSON.stringify(body)),
+    /** The finish chunk; the last one before [DONE] carries `timings`. */
+    finish: (index: number, answer: Answer, withTimings: boolean) =>
+      `data: {"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}${withTimings ? `,"timings":${timings}` : ""}}\n\n`,
+    usage: () => `data: {"choices":[],${meta},"usage":${usageJson(first.promptTokens, first.completionTokens)},"timings":${timings}}\n\n`,
+  };
+}
+
 /**
  * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,
  * `reasoning_content` deltas, then `content` deltas, one per piece of text, and a finish chunk
  * with an empty delta; then the usage chunk if asked, then [DONE]. `timings` rides on the last
  * chunk before [DONE].
  */
-export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number): string[] {
-  const first = answers[0]!;
-  const created = Math.floor(Date.now() / 1000);
-  const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
-  const timings = timingsJson(first.promptTokens, first.completionTokens);
+export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
+  const chunk = chunkWriter(ctx, id, answers, topN, layout);
+  const split = layout.split ?? splitIntoPieces;
   const events: string[] = [];
   answers.forEach((answer, index) => {
-    const deltaEvent = (delta: string, extra = "") => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}${extra}}],${meta}}\n\n`;
-    events.push(deltaEvent(`{"role":"assistant","content":null}`));
-    if (answer.reasoningContent) {
-      for (const piece of splitIntoPieces(answer.reasoningContent)) events.push(deltaEvent(`{"reasoning_content":${JSON.stringify(piece)}}`));
-    }
-    const seed = ctx.decider.seed;
-    splitIntoPieces(answer.content).forEach((piece, position) => {
-      const logprobs = topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : "";
-      events.push(deltaEvent(`{"content":${JSON.stringify(piece)}}`, logprobs));
-    });
-    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) events.push(deltaEvent(JSON.stringify(delta)));
-    const finish = `{"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}`;
-    const last = index === answers.length - 1;
-    if (!last || includeUsage) events.push(`data: ${finish}}\n\n`);
-    else events.push(`data: ${finish},"timings":${timings}}\n\n`);
+    events.push(chunk.role(index));
+    if (answer.reasoningContent) for (const piece of split(answer.reasoningContent)) events.push(chunk.reasoning(index, piece));
+    split(answer.content).forEach((piece, position) => events.push(chunk.content(index, answer, piece, position)));
+    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) events.push(chunk.tool(index, delta));
+    events.push(chunk.finish(index, answer, !includeUsage && index === answers.length - 1));
   });
-  if (includeUsage) {
-    events.push(`data: {"choices":[],${meta},"usage":${usageJson(first.promptTokens, first.completionTokens)},"timings":${timings}}\n\n`);
-  }
-  events.push("data: [DONE]\n\n");
+  if (includeUsage) events.push(chunk.usage());
+  events.push(SSE_DONE);
   return events;
+}
+
+// A paced stream's events as a table (server/event-table.ts): one code and one piece number per event.
+const ROLE = 0;
+const REASONING = 1;
+const CONTENT = 2;
+const TOOL = 3;
+const FINISH = 4;
+const USAGE = 5;
+const DONE = 6;
+
+/**
+ * The same events as streamEvents for a paced stream, rendered only when each is sent, with each
+ * event's token ordinal: a choice's pieces are spread over its tokens, its role chunk comes with
+ * the first token and its finish chunk one step after the last; usage and [DONE] after the longest.
+ */
+export function pacedStreamTable(
+  ctx: ServerContext,
+  id: string,
+  answers: readonly Answer[],
+  includeUsage: boolean,
+  topN: number | undefined,
+  timings: string,
+  tokenSized: boolean,
+): { readonly table: EventTable; readonly ordinals: Float64Array } {
+  const chunk = chunkWriter(ctx, id, answers, topN, { timings });
+  const choices = answers.map((answer) => ({
+    answer,
+    reasoning: cutsOf(answer.reasoningContent, tokenSized),
+    content: cutsOf(answer.content, tokenSized),
+    tools: answer.toolCalls ? toolCallDeltas(answer.toolCalls) : [],
+  }));
+  const total = choices.reduce((n, c) => n + 2 + c.reasoning.length + c.content.length + c.tools.length, 0) + (includeUsage ? 1 : 0) + 1;
+  const codes = new Int32Array(total);
+  const pieces = new Int32Array(total);
+  const ordinals = new Float64Array(total);
+  let e = 0;
+  const put = (index: number, kind: number, piece: number, ordinal: number) => {
+    codes[e] = (index << 3) | kind;
+    pieces[e] = piece;
+    ordinals[e++] = ordinal;
+  };
+  choices.forEach((c, index) => {
+    const count = c.reasoning.length + c.content.length + c.tools.length;
+    const tokens = c.answer.completionTokens;
+    put(index, ROLE, 0, 1);
+    let j = 0;
+    for (let k = 0; k < c.reasoning.length; k++) put(index, REASONING, k, pieceOrdinal(j++, count, tokens));
+    for (let k = 0; k < c.content.length; k++) put(index, CONTENT, k, pieceOrdinal(j++, count, tokens));
+    for (let k = 0; k < c.tools.length; k++) put(index, TOOL, k, pieceOrdinal(j++, count, tokens));
+    put(index, FINISH, 0, tokens + 1);
+  });
+  const longest = Math.max(...answers.map((a) => a.completionTokens));
+  if (includeUsage) put(0, USAGE, 0, longest + 1);
+  put(0, DONE, 0, longest + 1);
+  const render = (i: number): string => {
+    const index = codes[i]! >> 3;
+    const k = pieces[i]!;
+    const c = choices[index]!;
+    switch (codes[i]! & 7) {
+      case ROLE:
+        return chunk.role(index);
+      case REASONING:
+        return chunk.reasoning(index, pieceOf(c.answer.reasoningContent!, c.reasoning, k));
+      case CONTENT:
+        return chunk.content(index, c.answer, pieceOf(c.answer.content, c.content, k), k);
+      case TOOL:
+        return chunk.tool(index, c.tools[k]);
+      case FINISH:
+        return chunk.finish(index, c.answer, !includeUsage && index === answers.length - 1);
+      case USAGE:
+        return chunk.usage();
+      default:
+        return SSE_DONE;
+    }
+  };
+  return { table: { length: total, render }, ordinals };
 }

@@ -1,11 +1,14 @@
-import { timingsFor } from "../respond/timings.ts";
+import { timingsFor, type Timings } from "../respond/timings.ts";
 import { detokenize, isValidToken, tokenize } from "../respond/tokenizer.ts";
 import { estimateTokens, splitIntoPieces } from "../respond/tokens.ts";
-import { answerPrompt, type Answer, type ChatOutcome } from "./answer.ts";
+import { answerPrompt, promptTokens, type Answer } from "./answer.ts";
 import { completionId } from "./chat.ts";
 import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
+import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
+import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
+import { slotsOf } from "./slots.ts";
 import { SSE_DONE, sseEvent } from "./sse.ts";
 import { BOS_TOKEN } from "./template.ts";
 
@@ -26,8 +29,10 @@ interface Prompt {
 export interface CompletionRequest {
   readonly prompts: readonly Prompt[];
   readonly stream: boolean;
-  /** The resolved token limit: the request's, else -n; -1 = unlimited. */
+  /** n_predict as llama-server's task parameters show it: the request's (-1 if negative), else -n. */
   readonly nPredict: number;
+  /** The limit generation runs under: nPredict, or -n where the request says -1 (has_budget()); -1 = unlimited. */
+  readonly limit: number;
   readonly returnTokens: boolean;
   readonly responseFields: readonly string[] | undefined;
   /** The whole body, for generation_settings. */
@@ -35,11 +40,7 @@ export interface CompletionRequest {
 }
 
 /** What a completion route hands back to the app: a JSON body or SSE events, and the log's outcome. */
-export interface CompletionReply {
-  readonly body?: string;
-  readonly events?: Iterable<string>;
-  readonly outcome: ChatOutcome;
-}
+export type CompletionReply = Served;
 
 const PROMPT_SHAPES = "a string, a list of tokens, a JSON object containing a prompt string, or a list of mixed strings & tokens";
 const TOKEN_LIMIT_FIELDS = ["n_predict", "max_completion_tokens", "max_tokens"];
@@ -54,10 +55,13 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
   if (fields !== undefined && fields !== null && !(Array.isArray(fields) && fields.every((f) => typeof f === "string"))) {
     throw invalidRequest("'response_fields' must be an array of strings");
   }
+  const serverLimit = settingsOf(ctx).nPredict;
+  const nPredict = tokenLimit(body) ?? serverLimit;
   return {
     prompts: parsePrompts(body.prompt),
     stream,
-    nPredict: tokenLimit(body) ?? settingsOf(ctx).nPredict,
+    nPredict,
+    limit: nPredict < 0 ? serverLimit : nPredict,
     returnTokens,
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
@@ -118,29 +122,138 @@ function onePrompt(value: unknown): Prompt | undefined {
   return { text: text + detokenize(run), bos: typeof value[0] === "string" };
 }
 
-/** Answers every prompt of a request through the shared answer path, before anything is sent. */
-function answerAll(ctx: ServerContext, request: CompletionRequest): Answer[] {
-  const maxTokens = request.nPredict < 0 ? undefined : request.nPredict;
+/** A prompt's answer, and whether the slot's context (rather than the token limit) cut it. */
+interface Answered {
+  readonly answer: Answer;
+  readonly truncated: boolean;
+}
+
+const messagesOf = (prompt: Prompt) => [{ role: "user", text: prompt.text }];
+
+/** Checks every prompt against the slot's context before anything is generated (400 exceed_context_size_error). */
+function checkPrompts(ctx: ServerContext, request: CompletionRequest): number[] {
+  const nCtx = slotsOf(ctx).nCtx;
   return request.prompts.map((prompt) => {
-    // A text completion has no separate reasoning channel: thoughts stay in the text.
-    const answer = answerPrompt(ctx, { messages: [{ role: "user", text: prompt.text }], maxTokens, reasoningFormat: "none" });
-    if (!answer.reasoningContent) return answer;
-    return { ...answer, content: `<think>\n${answer.reasoningContent}\n</think>\n\n${answer.content}`, reasoningContent: undefined };
+    const tokens = promptTokens(messagesOf(prompt));
+    checkContext(tokens, nCtx);
+    return tokens;
   });
+}
+
+/** Answers every prompt of a request through the shared answer path, before anything is sent. */
+function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: readonly number[]): Answered[] {
+  const nCtx = slotsOf(ctx).nCtx;
+  return request.prompts.map((prompt, i) => {
+    const { maxTokens, byContext } = generationLimit(request.limit, tokensIn[i]!, nCtx);
+    // A text completion has no separate reasoning channel: thoughts stay in the text.
+    let answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none" });
+    if (answer.reasoningContent) {
+      answer = { ...answer, content: `<think>\n${answer.reasoningContent}\n</think>\n\n${answer.content}`, reasoningContent: undefined };
+    }
+    return { answer, truncated: byContext && answer.finishReason === "length" };
+  });
+}
+
+/** How a completion's reply is laid out: its timings, where its text is cut into chunks, and its slots. */
+interface Layout {
+  readonly timings: (answer: Answer) => Timings;
+  /** Streamed pieces: token-sized when paced at --tps (one chunk per token), else splitIntoPieces' words. */
+  readonly tokenSized: boolean;
+  /** Whether the stream is paced: its events are then rendered as they are sent (server/event-table.ts). */
+  readonly paced: boolean;
+  /** The slot that served each prompt (id_slot); 0 without slots. */
+  readonly slotOf: (index: number) => number;
+}
+
+type Laid = Pick<Made, "body" | "events" | "paced">;
+
+/**
+ * Runs a completion request through the slots (one per prompt) and on the simulated clock: `make`
+ * lays the reply out once the prompts are answered.
+ */
+function serveCompletion(
+  ctx: ServerContext,
+  request: CompletionRequest,
+  signal: AbortSignal | undefined,
+  make: (answered: readonly Answered[], layout: Layout) => Laid,
+): CompletionReply | Promise<CompletionReply> {
+  const tokensIn = checkPrompts(ctx, request);
+  const task = { nPredict: request.limit, params: () => taskParams(ctx, request.body, { nPredict: request.nPredict, stream: request.stream, full: false }) };
+  return generate(ctx, { slots: request.prompts.length, task, signal }, (pacer, lease): Made => {
+    const answered = answerAll(ctx, request, tokensIn);
+    const first = answered[0]!.answer;
+    const longest = Math.max(...answered.map((a) => a.answer.completionTokens));
+    const timeline = pacer?.timeline(first.promptTokens, longest, pacer.replyKeys(first));
+    const layout: Layout = {
+      timings: (a) => (timeline ? timeline.timings(a.promptTokens, a.completionTokens) : timingsFor(a.promptTokens, a.completionTokens)),
+      tokenSized: pacer !== undefined && pacer.config.tps > 0,
+      paced: timeline !== undefined,
+      slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
+    };
+    return { ...make(answered, layout), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
+  });
+}
+
+/** The events of a completion stream: per prompt a partial event per piece and a final one, then an optional closing event. */
+interface PieceEvents {
+  partial(index: number, answer: Answer, piece: string, end: number): string;
+  final(index: number): string;
+  readonly done?: string;
+}
+
+/**
+ * A completion stream's events: rendered at once without pacing; paced, as a table rendered when
+ * each is sent, each prompt's pieces spread over its tokens and its final event one step after.
+ */
+function pieceStream(answered: readonly Answered[], layout: Layout, events: PieceEvents): Laid {
+  const cuts = answered.map((a) => cutsOf(a.answer.content, layout.tokenSized));
+  if (!layout.paced) {
+    const out: string[] = [];
+    answered.forEach(({ answer }, index) => {
+      const c = cuts[index]!;
+      for (let k = 0; k < c.length; k++) out.push(events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!));
+      out.push(events.final(index));
+    });
+    if (events.done !== undefined) out.push(events.done);
+    return { events: out };
+  }
+  const total = cuts.reduce((n, c) => n + c.length + 1, 0) + (events.done !== undefined ? 1 : 0);
+  const prompts = new Int32Array(total);
+  const pieces = new Int32Array(total); // -1: the final event
+  const ordinals = new Float64Array(total);
+  let e = 0;
+  answered.forEach(({ answer }, index) => {
+    const c = cuts[index]!;
+    for (let k = 0; k < c.length; k++, e++) [prompts[e], pieces[e], ordinals[e]] = [index, k, pieceOrdinal(k, c.length, answer.completionTokens)];
+    [prompts[e], pieces[e], ordinals[e]] = [index, -1, answer.completionTokens + 1];
+    e++;
+  });
+  if (events.done !== undefined) [prompts[e], pieces[e], ordinals[e]] = [-1, -1, Math.max(...answered.map((a) => a.answer.completionTokens)) + 1];
+  const render = (i: number): string => {
+    const index = prompts[i]!;
+    const k = pieces[i]!;
+    if (index < 0) return events.done!;
+    if (k < 0) return events.final(index);
+    const answer = answered[index]!.answer;
+    const c = cuts[index]!;
+    return events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!);
+  };
+  return { paced: { table: { length: total, render }, ordinals } };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Native format (/completion, /completions).
 
 /** The final result object (server_task_result_cmpl_final::to_json_non_oaicompat), [A]'s key order. */
-function nativeFinal(ctx: ServerContext, request: CompletionRequest, answer: Answer, index: number, streamed: boolean): Json {
+function nativeFinal(ctx: ServerContext, request: CompletionRequest, answered: Answered, index: number, streamed: boolean, layout: Layout): Json {
+  const answer = answered.answer;
   const prompt = request.prompts[index]!;
   const result: Json = {
     index,
     // A stream's final event carries no text: the partial events had it all.
     content: streamed ? "" : answer.content,
     tokens: streamed || !request.returnTokens ? [] : tokenize(answer.content, { parseSpecial: false }),
-    id_slot: 0,
+    id_slot: layout.slotOf(index),
     stop: true,
     model: ctx.alias,
     tokens_predicted: answer.completionTokens,
@@ -148,11 +261,12 @@ function nativeFinal(ctx: ServerContext, request: CompletionRequest, answer: Ans
     generation_settings: taskParams(ctx, request.body, { nPredict: request.nPredict, stream: request.stream, full: true }),
     prompt: (prompt.bos ? BOS_TOKEN : "") + prompt.text,
     has_new_line: answer.content.includes("\n"),
-    truncated: false,
+    // The slot's context filled up before the reply ended.
+    truncated: answered.truncated,
     stop_type: answer.finishReason === "length" ? "limit" : "eos",
     stopping_word: "",
     tokens_cached: answer.promptTokens + answer.completionTokens,
-    timings: timingsFor(answer.promptTokens, answer.completionTokens),
+    timings: layout.timings(answer),
   };
   return request.responseFields ? pickFields(result, request.responseFields) : result;
 }
@@ -169,13 +283,17 @@ function pickFields(result: Json, fields: readonly string[]): Json {
 }
 
 /** POST /completion and /completions. Several prompts give an array of results. */
-export function nativeCompletion(body: unknown, ctx: ServerContext): CompletionReply {
+export function nativeCompletion(body: unknown, ctx: ServerContext, signal?: AbortSignal): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
-  const answers = answerAll(ctx, request);
-  const outcome = answers[0]!.outcome;
-  if (request.stream) return { events: nativeEvents(ctx, request, answers), outcome };
-  const results = answers.map((answer, i) => nativeFinal(ctx, request, answer, i, false));
-  return { body: JSON.stringify(results.length === 1 ? results[0] : results), outcome };
+  return serveCompletion(ctx, request, signal, (answered, layout) => {
+    if (request.stream) return nativeEvents(ctx, request, answered, layout);
+    return {
+      body: () => {
+        const results = answered.map((a, i) => nativeFinal(ctx, request, a, i, false, layout));
+        return JSON.stringify(results.length === 1 ? results[0] : results);
+      },
+    };
+  });
 }
 
 /**
@@ -183,18 +301,15 @@ export function nativeCompletion(body: unknown, ctx: ServerContext): CompletionR
  * leaves it in partials, the piece's token ids), then the final object with `stop: true` and empty
  * content. There is no [DONE]: the stream just ends.
  */
-function* nativeEvents(ctx: ServerContext, request: CompletionRequest, answers: readonly Answer[]): Generator<string> {
-  for (const [index, answer] of answers.entries()) {
-    let sent = "";
-    for (const piece of splitIntoPieces(answer.content)) {
-      sent += piece;
-      yield sseEvent(
+function nativeEvents(ctx: ServerContext, request: CompletionRequest, answered: readonly Answered[], layout: Layout): Laid {
+  return pieceStream(answered, layout, {
+    partial: (index, answer, piece, end) =>
+      sseEvent(
         `{"index":${index},"content":${JSON.stringify(piece)},"tokens":${JSON.stringify(tokenize(piece, { parseSpecial: false }))},` +
-          `"stop":false,"id_slot":-1,"tokens_predicted":${estimateTokens(sent)},"tokens_evaluated":${answer.promptTokens}}`,
-      );
-    }
-    yield sseEvent(JSON.stringify(nativeFinal(ctx, request, answer, index, true)));
-  }
+          `"stop":false,"id_slot":-1,"tokens_predicted":${estimateTokens(answer.content.slice(0, end))},"tokens_evaluated":${answer.promptTokens}}`,
+      ),
+    final: (index) => sseEvent(JSON.stringify(nativeFinal(ctx, request, answered[index]!, index, true, layout))),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -205,7 +320,7 @@ function usage(answer: Answer): Json {
 }
 
 /** to_json_oaicompat: keys choices, created, model, system_fingerprint, object, usage, id, timings. */
-function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string): Json {
+function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string, layout: Layout): Json {
   return {
     choices: [{ text, index, logprobs: null, finish_reason: answer.finishReason }],
     created: Math.floor(Date.now() / 1000),
@@ -214,7 +329,7 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
     object: "text_completion",
     usage: usage(answer),
     id,
-    timings: timingsFor(answer.promptTokens, answer.completionTokens),
+    timings: layout.timings(answer),
   };
 }
 
@@ -222,28 +337,32 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
  * POST /v1/completions. The id is chatcmpl-… as llama-server makes it, shared by every result of the
  * request; several prompts give an array of results, as llama-server [A] returns them.
  */
-export function openaiCompletion(body: unknown, ctx: ServerContext): CompletionReply {
+export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: AbortSignal): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
-  const answers = answerAll(ctx, request);
-  const outcome = answers[0]!.outcome;
-  const id = completionId();
-  if (request.stream) return { events: openaiEvents(ctx, answers, id), outcome };
-  const results = answers.map((answer, i) => oaiFinal(ctx, answer, i, id, answer.content));
-  return { body: JSON.stringify(results.length === 1 ? results[0] : results), outcome };
+  return serveCompletion(ctx, request, signal, (answered, layout) => {
+    const id = completionId();
+    if (request.stream) return openaiEvents(ctx, answered, id, layout);
+    return {
+      body: () => {
+        const results = answered.map((a, i) => oaiFinal(ctx, a.answer, i, id, a.answer.content, layout));
+        return JSON.stringify(results.length === 1 ? results[0] : results);
+      },
+    };
+  });
 }
 
 /**
  * The OpenAI text stream: a chunk per piece (no usage), then a final chunk with empty text, the
  * finish_reason, usage (always, whatever stream_options says) and timings; then [DONE].
  */
-function* openaiEvents(ctx: ServerContext, answers: readonly Answer[], id: string): Generator<string> {
+function openaiEvents(ctx: ServerContext, answered: readonly Answered[], id: string, layout: Layout): Laid {
   const meta = `"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"text_completion"`;
-  for (const [index, answer] of answers.entries()) {
-    for (const piece of splitIntoPieces(answer.content)) {
+  return pieceStream(answered, layout, {
+    partial: (index, _answer, piece) => {
       const created = Math.floor(Date.now() / 1000);
-      yield sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":null,"finish_reason":null}],"created":${created},${meta},"id":"${id}"}`);
-    }
-    yield sseEvent(JSON.stringify(oaiFinal(ctx, answer, index, id, "")));
-  }
-  yield SSE_DONE;
+      return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":null,"finish_reason":null}],"created":${created},${meta},"id":"${id}"}`);
+    },
+    final: (index) => sseEvent(JSON.stringify(oaiFinal(ctx, answered[index]!.answer, index, id, "", layout))),
+    done: SSE_DONE,
+  });
 }

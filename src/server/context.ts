@@ -2,7 +2,10 @@ import type { ReplyOptions } from "../config.ts";
 import type { Dataset, Question } from "../dataset/types.ts";
 import type { Decider } from "../decide/decide.ts";
 import type { AnswerPool } from "../respond/wrong.ts";
+import type { Faults } from "./faults.ts";
 import type { Oracle } from "./oracle.ts";
+import type { Pacer } from "./pacing.ts";
+import type { SlotPool } from "./slot-pool.ts";
 import type { SlotView } from "./slots.ts";
 
 /** llama-server's own switches that change what routes answer (§7 drop-in flags), resolved. */
@@ -48,4 +51,10 @@ export interface ServerContext {
   readonly server?: ServerSettings;
   /** The slots as /slots and /props report them; absent = 4 idle slots (see server/slots.ts slotsOf). */
   readonly slots?: SlotView;
+  /** The slots completions run in (-np), usually also `slots`; absent = no queueing (tests). */
+  readonly pool?: SlotPool;
+  /** Simulated latency (--ttft-ms, --tps, ...); absent = instant replies. */
+  readonly pacing?: Pacer;
+  /** Fault injection and the loading phase (--error-rate, --fail-first, --loading-ms, ...); absent = none. */
+  readonly faults?: Faults;
 }

@@ -5,7 +5,8 @@ export type ErrorType =
   | "not_found_error"
   | "server_error"
   | "not_supported_error"
-  | "unavailable_error";
+  | "unavailable_error"
+  | "exceed_context_size_error";
 
 /** A request the server refuses; the app turns it into llama-server's JSON error body. */
 export class HttpError extends Error {
@@ -14,6 +15,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly type: ErrorType,
     message: string,
+    /** Fields after `type` in the body (exceed_context_size_error's n_prompt_tokens and n_ctx). */
+    readonly extra?: Readonly<Record<string, number>>,
   ) {
     super(message);
   }
@@ -32,7 +35,7 @@ export const readTimedOut = (seconds: number) =>
 /** The client closed the connection before its whole body arrived (nginx's 499); only the log sees it. */
 export const clientClosed = () => new HttpError(499, "invalid_request_error", "client closed the connection before sending the whole body");
 
-/** `{"error":{"code","message","type"}}`, `code` being the HTTP status as a number. */
-export function errorBody(status: number, type: ErrorType, message: string): string {
-  return JSON.stringify({ error: { code: status, message, type } });
+/** `{"error":{"code","message","type"}}`, `code` being the HTTP status as a number, then any extra fields. */
+export function errorBody(status: number, type: ErrorType, message: string, extra?: Readonly<Record<string, number>>): string {
+  return JSON.stringify({ error: { code: status, message, type, ...extra } });
 }

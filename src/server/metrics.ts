@@ -36,6 +36,8 @@ export class Metrics {
   readonly #replies = new Map<string, Map<string, number>>();
   #unmatched = 0;
   #judge = 0;
+  /** kind -> injected faults of that kind. */
+  readonly #faults = new Map<string, number>();
 
   readonly #bucketCounts = new Array<number>(LATENCY_BUCKETS.length).fill(0);
   #latencyCount = 0;
@@ -61,6 +63,11 @@ export class Metrics {
 
   onJudge(): void {
     this.#judge++;
+  }
+
+  /** An injected fault (--error-rate, --drop-rate, --fail-first, --loading-ms, ...), by kind. */
+  onFault(kind: string): void {
+    this.#faults.set(kind, (this.#faults.get(kind) ?? 0) + 1);
   }
 
   /** Seconds from receiving a request to its reply, for every request. */
@@ -106,6 +113,8 @@ export class Metrics {
     }
     out.push("# HELP llamasim_unmatched_total Requests that carried no dataset question.", "# TYPE llamasim_unmatched_total counter", `llamasim_unmatched_total ${this.#unmatched}`);
     out.push("# HELP llamasim_judge_requests_total LLM-judge grading requests.", "# TYPE llamasim_judge_requests_total counter", `llamasim_judge_requests_total ${this.#judge}`);
+    out.push("# HELP llamasim_faults_total Injected faults by kind.", "# TYPE llamasim_faults_total counter");
+    for (const kind of [...this.#faults.keys()].sort()) out.push(`llamasim_faults_total{kind="${escapeLabel(kind)}"} ${this.#faults.get(kind)}`);
 
     const h = "llamasim_request_duration_seconds";
     out.push(`# HELP ${h} Time from receiving a request to sending its reply.`, `# TYPE ${h} histogram`);

@@ -1,6 +1,6 @@
 import { Ledger as RecordLedger, responseHash, type Verdict } from "../decide/records.ts";
 import { Tally } from "../decide/tally.ts";
-import { timingsFor } from "../respond/timings.ts";
+import { timingsFor, type Timings } from "../respond/timings.ts";
 import type { Answer } from "./answer.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -22,9 +22,12 @@ export class Oracle {
     readonly metrics: Metrics | undefined,
   ) {}
 
-  /** Records every choice of one completion, before its reply is sent: a crash after that loses nothing answered. */
-  onAnswers(id: string, answers: readonly Answer[]): void {
-    answers.forEach((answer, choice) => this.#onAnswer(answer, { id, choice }));
+  /**
+   * Records every choice of one completion, before its reply is sent: a crash after that loses nothing answered.
+   * `timingsOf` gives a reply's simulated timings when latency is simulated (--ttft-ms, --tps); else the default speeds'.
+   */
+  onAnswers(id: string, answers: readonly Answer[], timingsOf?: (answer: Answer) => Timings): void {
+    answers.forEach((answer, choice) => this.#onAnswer(answer, { id, choice }, timingsOf));
   }
 
   onUnmatched(): void {
@@ -55,7 +58,7 @@ export class Oracle {
     this.metrics?.onReply({ dataset, verdict: "error", promptTokens: 0, completionTokens: 0, promptMs: 0, predictedMs: 0 });
   }
 
-  #onAnswer(answer: Answer, scored: Scored): void {
+  #onAnswer(answer: Answer, scored: Scored, timingsOf: ((answer: Answer) => Timings) | undefined): void {
     const outcome = answer.outcome;
     if (outcome.kind === "judge") {
       this.tally.onJudge();
@@ -64,7 +67,7 @@ export class Oracle {
     }
     if (outcome.kind === "echo") return this.onUnmatched();
     const plan = outcome.plan!;
-    const timings = timingsFor(answer.promptTokens, answer.completionTokens);
+    const timings = timingsOf?.(answer) ?? timingsFor(answer.promptTokens, answer.completionTokens);
     // A reply cut before its answer by the token limit gave no answer, whatever it meant to say.
     const verdict: Verdict = answer.finishReason === "length" && !answer.content.includes(plan.written ?? "\u0000") ? "no-answer" : plan.verdict;
     const record = this.ledger.append({

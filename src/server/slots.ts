@@ -22,8 +22,8 @@ export interface SlotState {
 }
 
 /**
- * The slots as /slots, /props and (later) /metrics see them. Generation is not pooled yet: the
- * default view reports `total` idle slots; a slot pool implements this interface to report itself.
+ * The slots as /slots and /props see them: the server's SlotPool (server/slot-pool.ts) with its
+ * live tasks, or, for a context built without one (tests), `total` idle slots.
  */
 export interface SlotView {
   /** -np after llama-server's resolution (4 by default). */

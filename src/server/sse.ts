@@ -6,6 +6,21 @@ export const sseEvent = (json: string): string => `data: ${json}\n\n`;
 /** The end of an OpenAI-style stream (/v1/chat/completions, /v1/completions; never the native /completion). */
 export const SSE_DONE = "data: [DONE]\n\n";
 
+/** Where a pushing producer writes: the response's direct-stream controller. */
+export interface EventSink {
+  write(chunk: string): number | Promise<number>;
+  flush(): number | Promise<number> | void;
+}
+
+/**
+ * A producer that writes its events itself, when they are due (a paced stream,
+ * server/paced-stream.ts), rather than being pulled event by event: no promise per event.
+ * `pushTo` resolves once everything is written or the producer was ended by `return()`.
+ */
+export interface PushEvents {
+  pushTo(sink: EventSink): Promise<void>;
+}
+
 /**
  * A streamed response that sends each event as it is produced, with chunked transfer encoding.
  *
@@ -18,6 +33,10 @@ export const SSE_DONE = "data: [DONE]\n\n";
  * `next()` settles, so a producer holding a slot can free it immediately; producers must therefore
  * tolerate `return()` being called while a `next()` is in flight, and more than once.
  * A producer that throws ends the stream with llama-server's in-stream error event.
+ *
+ * Writing costs a system call per flush, the bulk of a streamed reply's CPU: write() and flush()
+ * are awaited only when they return a promise (backpressure). A producer with `pushTo()` writes
+ * into the response itself, its events due at the same moment in one flush.
  */
 export function sseResponse(events: Iterable<string> | AsyncIterable<string>, headers: Headers | Record<string, string>, status = 200): Response {
   const iterator: Iterator<string> | AsyncIterator<string> =
@@ -34,12 +53,18 @@ export function sseResponse(events: Iterable<string> | AsyncIterable<string>, he
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
       try {
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done || cancelled) break;
-          // Each event leaves as its own chunk; awaiting the write is the backpressure.
-          await controller.write(step.value);
-          await controller.flush();
+        const push = (iterator as Partial<PushEvents>).pushTo;
+        if (typeof push === "function") await push.call(iterator, controller);
+        else {
+          for (;;) {
+            const step = await iterator.next();
+            if (step.done || cancelled) break;
+            // Each event leaves as its own chunk; awaiting a pending write or flush is the backpressure.
+            const wrote = controller.write(step.value);
+            if (wrote instanceof Promise) await wrote;
+            const flushed = controller.flush();
+            if (flushed instanceof Promise) await flushed;
+          }
         }
       } catch (error) {
         if (!cancelled) {

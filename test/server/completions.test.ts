@@ -92,7 +92,10 @@ describe("POST /completion and /completions, non-stream", () => {
     const withN = dropInContext({ server: { nPredict: 6 } });
     expect(await limit(withN, {})).toBe(6);
     expect(await limit(withN, { n_predict: 2 })).toBe(2); // the request's value wins over -n
-    expect(await limit(withN, { n_predict: -1 })).toBe(estimateTokens(renderReply(QUESTIONS[2]!.answer)));
+    // A request's -1 is not "unlimited" over -n: llama-server [A]'s has_budget() falls back to -n.
+    expect(estimateTokens(renderReply(QUESTIONS[2]!.answer))).toBeGreaterThan(6);
+    expect(await limit(withN, { n_predict: -1 })).toBe(6);
+    expect(await limit(dropInContext(), { n_predict: -1 })).toBe(estimateTokens(renderReply(QUESTIONS[2]!.answer)));
   });
 
   test("n_predict 0 evaluates the prompt only", async () => {

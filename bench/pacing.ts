@@ -1,0 +1,411 @@
+// Paced streams measured by a client (issue 8 §1-2), from raw TCP sockets so nothing on the client
+// pools or queues the requests. Run by bench/run.ts against a server started with --tps/--ttft-ms;
+// prints one JSON object (PacingResult) on stdout.
+//
+//   bun bench/pacing.ts --port P --body-file F --streams N [--ramp-ms R] [--timeout-ms T]
+//
+// Request i is written at i·R/N ms (all N at once with --ramp-ms 0), each on its own connection with
+// `Connection: close`. For every stream the client timestamps each read and counts the SSE events in
+// it; a stream is OK when it is a 200 ending in `data: [DONE]`. Per stream:
+//   - TTFT: first event (the role chunk, sent with the first token) minus the time its request was written;
+//   - rate: (deltas − 1) / (time of the last delta − time of the first), deltas = events − role, finish, [DONE];
+//   - duration: the reply's simulated length from its final `timings` (prompt_ms + predicted_ms).
+//
+// The scenarios (pacingScenarios, called by bench/run.ts; BENCH_PACING_STREAMS and BENCH_PACING_TPS
+// set N and the rate): N streams at --tps ramped in over 2 s, the same N all at once, and 12 clients
+// on -np 4 (FIFO waves). Each server first serves a few short streams, so that it is measured warm.
+// The client runs on the same machine as the server; its CPU is reported next to the server's.
+import { readFileSync } from "node:fs";
+import type { Socket } from "bun";
+
+export interface StreamStat {
+  /** Offset of the request's write from the first one, ms. */
+  readonly sentMs: number;
+  readonly ttftMs: number;
+  readonly endMs: number;
+  readonly rate: number;
+  readonly deltas: number;
+  /** prompt_ms + predicted_ms from the final timings (simulated ms). */
+  readonly simulatedMs: number;
+}
+
+export interface PacingResult {
+  readonly n: number;
+  readonly ok: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  /** Wall time from the first write to the last stream's end, ms. */
+  readonly wallMs: number;
+  /** Most streams open at once. */
+  readonly peakOpen: number;
+  readonly streams: StreamStat[];
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback?: string) => {
+  const i = args.indexOf(name);
+  const value = i >= 0 ? args[i + 1] : fallback;
+  if (value === undefined) throw new Error(`pacing.ts: ${name} is required`);
+  return value;
+};
+
+const MARK = Buffer.from("data: ");
+
+interface Conn {
+  sentAt: number;
+  /** Read time of every event, in order. */
+  readonly times: number[];
+  /** The last bytes of the previous read, for a mark split across two reads. */
+  carry: Buffer;
+  /** Copies of the last reads (the final timings and [DONE] are in them). */
+  last: Buffer[];
+  head: string;
+  finished: boolean;
+  ok: boolean;
+  why?: string;
+}
+
+const tailOf = (c: Conn) => Buffer.concat(c.last).toString("utf8").slice(-4096);
+
+/** Opens `n` connections, writes request i at i·rampMs/n, and resolves when every stream has ended. */
+export async function measure(port: number, body: string, n: number, rampMs: number, timeoutMs: number): Promise<PacingResult> {
+  const request = Buffer.from(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  const conns: Conn[] = [];
+  let finished = 0;
+  let open = 0;
+  let peakOpen = 0;
+  let resolveAll: () => void = () => {};
+  const allDone = new Promise<void>((r) => (resolveAll = r));
+  const finish = (c: Conn, ok: boolean, why?: string) => {
+    if (c.finished) return;
+    c.finished = true;
+    c.ok = ok;
+    if (why) c.why = why;
+    open--;
+    if (++finished === n) resolveAll();
+  };
+  const judge = (c: Conn) => {
+    if (!c.head.startsWith("HTTP/1.1 200")) return finish(c, false, `status line ${JSON.stringify(c.head.slice(0, 40))}`);
+    if (!/data: \[DONE\]\n\n(\r\n0\r\n\r\n)?$/.test(tailOf(c))) return finish(c, false, "stream did not end with data: [DONE]");
+    finish(c, true);
+  };
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => {
+      const conn: Conn = { sentAt: 0, times: [], carry: Buffer.alloc(0), last: [], head: "", finished: false, ok: false };
+      conns.push(conn);
+      return Bun.connect<Conn>({
+        hostname: "127.0.0.1",
+        port,
+        data: conn,
+        socket: {
+          data(s: Socket<Conn>, bytes) {
+            // Cheap on purpose: at 40,000 events a second the client must not be what is measured.
+            const now = performance.now();
+            const c = s.data;
+            const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            if (c.head === "") c.head = buf.subarray(0, 64).toString("latin1");
+            // A mark split across the previous read and this one.
+            if (c.carry.length > 0 && Buffer.concat([c.carry, buf.subarray(0, MARK.length - 1)]).includes(MARK)) c.times.push(now);
+            for (let at = buf.indexOf(MARK); at !== -1; at = buf.indexOf(MARK, at + MARK.length)) c.times.push(now);
+            c.carry = Buffer.from(buf.subarray(Math.max(0, buf.length - (MARK.length - 1))));
+            c.last.push(Buffer.from(buf.subarray(Math.max(0, buf.length - 4096))));
+            if (c.last.length > 3) c.last.shift();
+          },
+          close(s: Socket<Conn>) {
+            judge(s.data);
+          },
+          end(s: Socket<Conn>) {
+            s.end();
+          },
+          error(s: Socket<Conn>, error) {
+            finish(s.data, false, `socket error: ${error.message}`);
+          },
+        },
+      });
+    }),
+  );
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let i = 0;
+    const tick = () => {
+      const now = performance.now();
+      while (i < n && (rampMs === 0 || now - t0 >= (i * rampMs) / n)) {
+        const s = sockets[i]!;
+        s.data.sentAt = performance.now();
+        s.write(request);
+        open++;
+        peakOpen = Math.max(peakOpen, open);
+        i++;
+      }
+      if (i < n) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  const timer = setTimeout(() => {
+    for (const c of conns) finish(c, false, `timeout after ${timeoutMs} ms`);
+  }, timeoutMs);
+  await allDone;
+  clearTimeout(timer);
+  const wallMs = performance.now() - t0;
+  for (const s of sockets) s.end();
+  const streams: StreamStat[] = [];
+  for (const c of conns) {
+    if (!c.ok) continue;
+    // Events: role, deltas..., finish, [DONE].
+    const deltas = c.times.length - 3;
+    const first = c.times[1]!;
+    const last = c.times[c.times.length - 3]!;
+    const timings = /"timings":(\{[^}]*\})/.exec(tailOf(c))?.[1];
+    const t = timings ? (JSON.parse(timings) as { prompt_ms: number; predicted_ms: number }) : undefined;
+    streams.push({
+      sentMs: c.sentAt - t0,
+      ttftMs: c.times[0]! - c.sentAt,
+      endMs: c.times.at(-1)! - c.sentAt,
+      rate: deltas > 1 && last > first ? ((deltas - 1) * 1000) / (last - first) : NaN,
+      deltas,
+      simulatedMs: t ? t.prompt_ms + t.predicted_ms : NaN,
+    });
+  }
+  const ok = conns.filter((c) => c.ok).length;
+  const firstError = conns.find((c) => !c.ok)?.why;
+  return { n, ok, errors: n - ok, ...(firstError ? { firstError } : {}), wallMs, peakOpen, streams };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scenarios `make bench` runs (bench/run.ts passes its process helpers in).
+
+/** What bench/run.ts lends the scenarios: its tracked child processes and measurements. */
+export interface PacingHooks {
+  readonly bun: string;
+  readonly tmp: string;
+  /** The llama-sim command with its dataset, seed and success rate. */
+  readonly simArgs: readonly string[];
+  /** A llama-eval streaming chat body for an AIME question. */
+  readonly body: string;
+  startServer(name: string, cmd: string[]): Promise<{ readonly proc: { readonly pid: number }; readonly port: number }>;
+  stop(server: { readonly proc: { readonly pid: number } }): Promise<void>;
+  run(cmd: string[]): Promise<{ code: number; stdout: string; stderr: string; cpuSeconds?: number }>;
+  withFdLimit(cmd: string[]): string[];
+  cpuSecondsOf(pid: number): number;
+  hwmKiB(pid: number): number;
+  log(line: string): void;
+}
+
+interface Spread {
+  readonly median: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface StreamsScenario {
+  readonly label: string;
+  readonly flags: readonly string[];
+  readonly streams: number;
+  readonly rampMs: number;
+  readonly tps: number;
+  readonly ttftMs: number;
+  readonly result: PacingResult;
+  /** |measured rate / --tps − 1| per stream. */
+  readonly rateError: Spread;
+  /** Share of streams whose rate is within 5% of --tps. */
+  readonly rateWithin: number;
+  /** TTFT − --ttft-ms per stream (lateness), ms. */
+  readonly ttftError: Spread;
+  readonly ttftWithin: number;
+  readonly ttftMin: number;
+  readonly tokens: number;
+  readonly serverCpu: number;
+  /** The client's CPU over the run, cores: it shares the machine with the server. */
+  readonly clientCpu: number;
+  readonly hwmKiB: number;
+}
+
+export interface QueueScenario {
+  readonly label: string;
+  readonly flags: readonly string[];
+  readonly slots: number;
+  readonly clients: number;
+  readonly ttftMs: number;
+  /** Simulated length of one reply (prompt_ms + predicted_ms), ms. */
+  readonly replyMs: number;
+  /** Per client in send order: measured TTFT, the TTFT of its FIFO wave, and the difference. */
+  readonly rows: { readonly client: number; readonly ttft: number; readonly expected: number }[];
+  readonly fifo: boolean;
+  readonly errors: number;
+}
+
+export interface PacingReport {
+  readonly streams: StreamsScenario[];
+  readonly queue: QueueScenario;
+}
+
+const spread = (xs: readonly number[]): Spread => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+  return { median: at(0.5), p99: at(0.99), max: s.at(-1) ?? NaN };
+};
+
+async function client(h: PacingHooks, port: number, streams: number, rampMs: number, body = h.body): Promise<PacingResult & { cpuSeconds: number }> {
+  const bodyFile = `${h.tmp}/pacing-body-${port}.json`;
+  await Bun.write(bodyFile, body);
+  const r = await h.run(h.withFdLimit([h.bun, import.meta.path, "--port", String(port), "--body-file", bodyFile, "--streams", String(streams), "--ramp-ms", String(rampMs)]));
+  if (r.code !== 0) throw new Error(`bench/pacing.ts client failed (${r.code}): ${r.stderr}`);
+  return { ...(JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PacingResult), cpuSeconds: r.cpuSeconds ?? NaN };
+}
+
+/** A few short paced streams first, so that the measured run sees a warm server (its code compiled), as a real one is. */
+async function warmUp(h: PacingHooks, port: number, streams: number): Promise<void> {
+  const short = JSON.stringify({ ...(JSON.parse(h.body) as Record<string, unknown>), n_predict: 4 });
+  const r = await client(h, port, streams, 0, short);
+  if (r.errors > 0) throw new Error(`warm-up streams failed: ${r.firstError}`);
+}
+
+async function streamsScenario(h: PacingHooks, label: string, streams: number, rampMs: number, tps: number, ttftMs: number): Promise<StreamsScenario> {
+  const flags = ["--tps", String(tps), "--ttft-ms", String(ttftMs), "-np", String(streams), "-kvu", "--response-style", "reasoning", "--reasoning-tokens", "200"];
+  const server = await h.startServer(`llama-sim paced ${label}`, [...h.simArgs, ...flags, "--quiet"]);
+  await warmUp(h, server.port, 50);
+  const cpu0 = h.cpuSecondsOf(server.proc.pid);
+  const t0 = performance.now();
+  const { cpuSeconds, ...result } = await client(h, server.port, streams, rampMs);
+  const wall = (performance.now() - t0) / 1000;
+  const serverCpu = (h.cpuSecondsOf(server.proc.pid) - cpu0) / wall;
+  const hwmKiB = h.hwmKiB(server.proc.pid);
+  await h.stop(server);
+  const rates = result.streams.map((x) => Math.abs(x.rate / tps - 1));
+  const late = result.streams.map((x) => x.ttftMs - ttftMs);
+  const scenario: StreamsScenario = {
+    label,
+    flags,
+    streams,
+    rampMs,
+    tps,
+    ttftMs,
+    result,
+    rateError: spread(rates),
+    rateWithin: rates.filter((x) => x <= 0.05).length / Math.max(1, result.n),
+    ttftError: spread(late.map((x) => Math.abs(x))),
+    ttftWithin: late.filter((x) => Math.abs(x) <= 20).length / Math.max(1, result.n),
+    ttftMin: Math.min(...result.streams.map((x) => x.ttftMs)),
+    tokens: spread(result.streams.map((x) => x.deltas)).median,
+    serverCpu,
+    clientCpu: cpuSeconds / wall,
+    hwmKiB,
+  };
+  h.log(
+    `${label}: ${result.ok}/${result.n} ok (peak ${result.peakOpen} open), rate error median ${pctOf(scenario.rateError.median)} p99 ${pctOf(scenario.rateError.p99)} max ${pctOf(scenario.rateError.max)}; ` +
+      `TTFT − ${ttftMs} ms: median ${scenario.ttftError.median.toFixed(1)} p99 ${scenario.ttftError.p99.toFixed(1)} max ${scenario.ttftError.max.toFixed(1)} ms; CPU server ${serverCpu.toFixed(2)}, client ${scenario.clientCpu.toFixed(2)} cores`,
+  );
+  return scenario;
+}
+
+async function queueScenario(h: PacingHooks, slots: number, clients: number): Promise<QueueScenario> {
+  const ttftMs = 100;
+  // Short replies, all correct: every reply has the same length, so the FIFO waves are exact.
+  const flags = ["-np", String(slots), "-kvu", "--tps", "50", "--ttft-ms", String(ttftMs), "--success-rate", "1"];
+  const server = await h.startServer("llama-sim queue", [...h.simArgs.filter((a, i, all) => a !== "--success-rate" && all[i - 1] !== "--success-rate"), ...flags, "--quiet"]);
+  await warmUp(h, server.port, 8);
+  const result = await client(h, server.port, clients, 0);
+  await h.stop(server);
+  const replyMs = spread(result.streams.map((x) => x.simulatedMs)).median;
+  const byTtft = [...result.streams].sort((a, b) => a.ttftMs - b.ttftMs);
+  const rows = result.streams.map((x, client) => {
+    const rank = byTtft.indexOf(x);
+    return { client, ttft: x.ttftMs, expected: Math.floor(rank / slots) * replyMs + ttftMs };
+  });
+  const fifo = result.streams.every((x, i) => i === 0 || Math.floor(byTtft.indexOf(x) / slots) >= Math.floor(byTtft.indexOf(result.streams[i - 1]!) / slots));
+  const worst = Math.max(...rows.map((r) => Math.abs(r.ttft - r.expected)));
+  h.log(`queue -np ${slots}, ${clients} clients: reply ${replyMs.toFixed(0)} ms simulated, waves ${fifo ? "in send order" : "NOT in send order"}, worst |TTFT − expected| ${worst.toFixed(1)} ms`);
+  return { label: `-np ${slots}, ${clients} clients at once`, flags, slots, clients, ttftMs, replyMs, rows, fifo, errors: result.errors };
+}
+
+const pctOf = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** The paced scenarios: N streams at --tps ramped in and all at once, then N + k clients on few slots. */
+export async function pacingScenarios(h: PacingHooks, streams: number, tps: number): Promise<PacingReport> {
+  return {
+    streams: [
+      await streamsScenario(h, `${streams} streams, ramped over 2 s`, streams, 2000, tps, 200),
+      await streamsScenario(h, `${streams} streams, all at once`, streams, 0, tps, 200),
+    ],
+    queue: await queueScenario(h, 4, 12),
+  };
+}
+
+/** The target row for RESULTS.md's table: every stream within 5% of --tps and 20 ms of --ttft-ms (ramped run). */
+export function pacingTarget(r: PacingReport): { measured: string; pass: boolean } {
+  const s = r.streams[0]!;
+  return {
+    measured:
+      `${s.result.ok}/${s.streams} streams ok; rate error p99 ${pctOf(s.rateError.p99)}, max ${pctOf(s.rateError.max)}; ` +
+      `TTFT error p99 ${s.ttftError.p99.toFixed(1)} ms, max ${s.ttftError.max.toFixed(1)} ms`,
+    pass: s.result.errors === 0 && s.rateError.max <= 0.05 && s.ttftError.max <= 20,
+  };
+}
+
+/** The RESULTS.md section. */
+export function pacingSection(r: PacingReport): string[] {
+  const L: string[] = [];
+  const table = (head: string[], rows: (string | number)[][]) => {
+    L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
+    for (const row of rows) L.push(`| ${row.join(" | ")} |`);
+    L.push("");
+  };
+  const s0 = r.streams[0]!;
+  L.push("## Paced streams (`--tps`, `--ttft-ms`, slots)", "");
+  L.push(
+    "`bench/pacing.ts` opens N raw TCP connections and writes one streaming AIME request on each, either spread evenly over 2 s or all in one tick, " +
+      `against \`llama-sim ${s0.flags.join(" ")}\` (replies of about ${s0.tokens} tokens, so every stream stays open about ` +
+      `${((s0.ttftMs + (s0.tokens * 1000) / s0.tps) / 1000).toFixed(0)} s and all of them overlap). The client timestamps every read. ` +
+      "TTFT = first event − the request's write; rate = (deltas − 1) / (last delta − first delta), one delta per token. " +
+      "Errors are absolute: rate as |rate / --tps − 1|, TTFT as |TTFT − --ttft-ms|.",
+    "",
+  );
+  table(
+    ["scenario", "streams ok", "peak open", "rate error median / p99 / max", "within 5%", "TTFT error median / p99 / max", "within 20 ms", "fastest TTFT", "CPU server / client (cores)", "server peak RSS"],
+    r.streams.map((s) => [
+      s.label,
+      `${s.result.ok} / ${s.result.n}${s.result.firstError ? ` (${s.result.firstError})` : ""}`,
+      s.result.peakOpen,
+      `${pctOf(s.rateError.median)} / ${pctOf(s.rateError.p99)} / ${pctOf(s.rateError.max)}`,
+      `${(100 * s.rateWithin).toFixed(1)}%`,
+      `${s.ttftError.median.toFixed(1)} / ${s.ttftError.p99.toFixed(1)} / ${s.ttftError.max.toFixed(1)} ms`,
+      `${(100 * s.ttftWithin).toFixed(1)}%`,
+      `${s.ttftMin.toFixed(1)} ms`,
+      `${s.serverCpu.toFixed(2)} / ${s.clientCpu.toFixed(2)}`,
+      `${(s.hwmKiB / 1024).toFixed(1)} MiB`,
+    ]),
+  );
+  L.push(
+    "All at once, the server has to read, match and answer N requests before the last of them can start its clock: that start-up " +
+      "shows in the burst's TTFT, not in its rate (every stream's deadlines are absolute from its own start).",
+    "",
+  );
+  const q = r.queue;
+  L.push("### Queueing on few slots", "");
+  L.push(
+    `\`llama-sim ${q.flags.join(" ")}\`, ${q.clients} streaming clients written in one tick. Every reply is the same (${q.replyMs.toFixed(0)} ms simulated), ` +
+      `so the k-th wave of ${q.slots} should see TTFT = k × ${q.replyMs.toFixed(0)} + ${q.ttftMs} ms. Waves in send order (FIFO): **${q.fifo ? "yes" : "no"}**; errors: ${q.errors}.`,
+    "",
+  );
+  table(
+    ["client (send order)", "TTFT ms", "expected ms", "difference ms"],
+    q.rows.map((row) => [row.client, row.ttft.toFixed(1), row.expected.toFixed(0), (row.ttft - row.expected).toFixed(1)]),
+  );
+  return L;
+}
+
+if (import.meta.main) {
+  const result = await measure(
+    Number(flag("--port")),
+    readFileSync(flag("--body-file"), "utf8"),
+    Number(flag("--streams")),
+    Number(flag("--ramp-ms", "0")),
+    Number(flag("--timeout-ms", "120000")),
+  );
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
