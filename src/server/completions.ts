@@ -175,7 +175,7 @@ function serveCompletion(
   ctx: ServerContext,
   request: CompletionRequest,
   signal: AbortSignal | undefined,
-  make: (answered: readonly Answered[], layout: Layout) => Laid,
+  make: (answered: readonly Answered[], layout: Layout, id: string) => Laid,
 ): CompletionReply | Promise<CompletionReply> {
   const tokensIn = checkPrompts(ctx, request);
   const task = { nPredict: request.limit, params: () => taskParams(ctx, request.body, { nPredict: request.nPredict, stream: request.stream, full: false }) };
@@ -184,13 +184,16 @@ function serveCompletion(
     const first = answered[0]!.answer;
     const longest = Math.max(...answered.map((a) => a.answer.completionTokens));
     const timeline = pacer?.timeline(first.promptTokens, longest, pacer.replyKeys(first));
+    // Recorded before anything is sent, as chat replies are: one ledger record per prompt (its choice index).
+    const id = completionId();
+    ctx.oracle?.onAnswers(id, answered.map((a) => a.answer), timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
     const layout: Layout = {
       timings: (a) => (timeline ? timeline.timings(a.promptTokens, a.completionTokens) : timingsFor(a.promptTokens, a.completionTokens)),
       tokenSized: pacer !== undefined && pacer.config.tps > 0,
       paced: timeline !== undefined,
       slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
     };
-    return { ...make(answered, layout), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
+    return { ...make(answered, layout, id), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
   });
 }
 
@@ -339,8 +342,7 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
  */
 export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: AbortSignal): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
-  return serveCompletion(ctx, request, signal, (answered, layout) => {
-    const id = completionId();
+  return serveCompletion(ctx, request, signal, (answered, layout, id) => {
     if (request.stream) return openaiEvents(ctx, answered, id, layout);
     return {
       body: () => {
