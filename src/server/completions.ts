@@ -5,6 +5,7 @@ import { answerPrompt, promptTokens, type Answer } from "./answer.ts";
 import { completionId } from "./chat.ts";
 import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
+import { optionalBoolean, tokenLimit } from "./request.ts";
 import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
 import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
@@ -43,20 +44,21 @@ export interface CompletionRequest {
 export type CompletionReply = Served;
 
 const PROMPT_SHAPES = "a string, a list of tokens, a JSON object containing a prompt string, or a list of mixed strings & tokens";
-const TOKEN_LIMIT_FIELDS = ["n_predict", "max_completion_tokens", "max_tokens"];
 
 export function parseCompletionRequest(body: unknown, ctx: ServerContext): CompletionRequest {
   if (!isObject(body)) throw invalidRequest("request body must be a JSON object");
   // llama-server's own message for a missing prompt: its data.at("prompt") throws.
   if (body.prompt === undefined) throw invalidRequest("[json.exception.out_of_range.403] key 'prompt' not found");
-  const stream = optionalBoolean(body, "stream") ?? false;
-  const returnTokens = optionalBoolean(body, "return_tokens") ?? false;
+  const stream = optionalBoolean(body.stream, "stream") ?? false;
+  const returnTokens = optionalBoolean(body.return_tokens, "return_tokens") ?? false;
   const fields = body.response_fields;
   if (fields !== undefined && fields !== null && !(Array.isArray(fields) && fields.every((f) => typeof f === "string"))) {
     throw invalidRequest("'response_fields' must be an array of strings");
   }
   const serverLimit = settingsOf(ctx).nPredict;
-  const nPredict = tokenLimit(body) ?? serverLimit;
+  const asked = tokenLimit(body);
+  // Any negative limit is llama-server's -1 ("none of its own").
+  const nPredict = asked === undefined ? serverLimit : Math.max(asked, -1);
   return {
     prompts: parsePrompts(body.prompt),
     stream,
@@ -68,25 +70,6 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
   };
 }
 
-function optionalBoolean(body: Json, name: string): boolean | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean") throw invalidRequest(`'${name}' must be a boolean`);
-  return value;
-}
-
-/** n_predict, else max_completion_tokens, else max_tokens (newer llama-server's order; [A] knew only the first and last). */
-function tokenLimit(body: Json): number | undefined {
-  for (const field of TOKEN_LIMIT_FIELDS) {
-    const value = body[field];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "number" || !Number.isInteger(value)) throw invalidRequest(`'${field}' must be an integer`);
-    return value < 0 ? -1 : value;
-  }
-  return undefined;
-}
-
-/** llama-server's tokenize_input_prompts: one prompt, or an array of prompts. */
 function parsePrompts(prompt: unknown): Prompt[] {
   const single = onePrompt(prompt);
   if (single !== undefined) return [single];

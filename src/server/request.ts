@@ -181,13 +181,14 @@ function parseReasoningFormat(format: unknown): ReasoningFormat | undefined {
   return format as ReasoningFormat;
 }
 
-function optionalBoolean(value: unknown, name: string): boolean | undefined {
+export function optionalBoolean(value: unknown, name: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "boolean") throw invalidRequest(`'${name}' must be a boolean`);
   return value;
 }
 
-function tokenLimit(body: Json): number | undefined {
+/** n_predict, else max_completion_tokens, else max_tokens (newer llama-server's order; [A] knew only the first and last). */
+export function tokenLimit(body: Json): number | undefined {
   for (const field of TOKEN_LIMIT_FIELDS) {
     const value = body[field];
     if (value === undefined || value === null) continue;
