@@ -25,6 +25,7 @@ import {
 import type { MatcherResult } from "./matcher.bench.ts";
 import type { StepResult as StreamStep } from "./streams.ts";
 import { pacingScenarios, pacingSection, pacingTarget, type PacingReport } from "./pacing.ts";
+import { threadsBench } from "./threads.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BUN = process.execPath;
@@ -613,6 +614,8 @@ async function main(): Promise<void> {
     },
   });
   writeFileSync(OUT, report);
+  // --threads-http 1 vs 2 (bench/threads.ts): adds its own section to the report just written.
+  await threadsBench({ tmp: TMP, simArgs, cases: cases.slice(0, 2).map((c) => ({ label: c.label, file: c.file, bodies: c.bodies })), startServer, stop: (s) => stop(s.proc as Subprocess), writeLuaScript, wrk: (s, script, seconds) => wrk(s as Server, script, seconds), log, seconds: SECONDS, warmup: WARMUP, rounds: ROUNDS, connections: CONNECTIONS, cores: cpus().length }, OUT);
   phase(`wrote ${OUT}`);
   process.stdout.write(report.slice(report.indexOf("## Targets"), report.indexOf("## Non-streaming")));
 }

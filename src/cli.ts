@@ -91,7 +91,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "ctx-size", short: "c", type: "string", env: "LLAMA_ARG_CTX_SIZE", value: "N", default: String(DEFAULTS.ctxSize), help: "context size: each slot gets all of it by default, c/N with an explicit -np N; 0 = the model's 131072. A longer prompt gets 400 exceed_context_size_error" },
   { name: "kv-unified", aliases: ["-kvu"], type: "boolean", env: "LLAMA_ARG_KV_UNIFIED", help: "one KV cache for all slots: each slot sees the whole context (and -np 1 stays 1 slot)" },
   { name: "n-predict", short: "n", aliases: ["--predict"], type: "string", env: "LLAMA_ARG_N_PREDICT", value: "N", default: "-1 (unlimited)", help: "token limit of a request that sets none (n_predict, max_completion_tokens, max_tokens)" },
-  { name: "threads-http", type: "string", env: "LLAMA_ARG_THREADS_HTTP", value: "N", default: "-1 (auto)", help: "HTTP threads, as llama-server; accepted and kept (Bun serves on one event loop)" },
+  { name: "threads-http", type: "string", env: "LLAMA_ARG_THREADS_HTTP", value: "N", default: "1", help: "HTTP worker threads serving the port together (Linux: SO_REUSEPORT); 0 = one per core, -1 (llama-server's auto) = 1. Attempts, exact mode, the ledger, /sim/stats and /metrics stay the whole process's; -np is divided among them" },
   { name: "slots", type: "boolean", env: "LLAMA_ARG_ENDPOINT_SLOTS", help: "serve GET /slots (the default; LLAMA_ARG_ENDPOINT_SLOTS=0 turns it off)" },
   { name: "no-slots", type: "boolean", env: "LLAMA_ARG_NO_ENDPOINT_SLOTS", help: "GET /slots answers 501, as llama-server's --no-slots" },
   { name: "props", type: "boolean", env: "LLAMA_ARG_ENDPOINT_PROPS", help: "allow POST /props (else 501, as llama-server)" },

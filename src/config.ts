@@ -71,7 +71,7 @@ export interface ServerFlags {
   readonly slotContext: number;
   /** -n: token limit of a request that sets none; -1 = unlimited. */
   readonly nPredict: number;
-  /** --threads-http as given (-1 = auto); kept for the HTTP layer. */
+  /** --threads-http as given: workers serving the port (server/workers.ts workerCount: 0 = one per core, -1 = 1). */
   readonly threadsHttp: number;
   readonly endpointSlots: boolean;
   readonly endpointProps: boolean;
@@ -185,7 +185,7 @@ export const DEFAULTS = {
   ledgerKeep: 100_000,
   ctxSize: 8192,
   nPredict: -1,
-  threadsHttp: -1,
+  threadsHttp: 1,
   errorCodes: "500,503,429",
   shutdownGraceMs: 5000,
 } as const;

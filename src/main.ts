@@ -1,23 +1,19 @@
+import { closeSync } from "node:fs";
 import { ignoredNotice, parseCli } from "./cli.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { describeDataset, loadChosenDataset } from "./dataset/choose.ts";
 import { presetListText } from "./dataset/presets.ts";
 import { DatasetError, type Dataset } from "./dataset/types.ts";
 import { Decider } from "./decide/decide.ts";
-import { QuestionIndex } from "./match/index.ts";
-import { answerPool, type AnswerPool } from "./respond/wrong.ts";
-import { Ledger as RecordLedger } from "./decide/records.ts";
+import { openAppend } from "./decide/records.ts";
 import { runReconcile } from "./reconcile/run.ts";
 import { startServer } from "./server/app.ts";
-import { Faults, faultSummary } from "./server/faults.ts";
+import { faultSummary } from "./server/faults.ts";
+import { buildRuntime, deciderOptions, type Runtime } from "./server/runtime.ts";
 import { Lifecycle } from "./server/shutdown.ts";
-import { serverSettings } from "./server/props.ts";
-import { completionRuntime } from "./server/generation.ts";
-import { Metrics } from "./server/metrics.ts";
-import { Oracle } from "./server/oracle.ts";
-import { LineBuffer } from "./server/log.ts";
+import { WorkerPool, WorkerStartError, workerCount } from "./server/workers.ts";
 import { writeStderr } from "./stderr.ts";
-import { FINGERPRINT, versionText } from "./version.ts";
+import { versionText } from "./version.ts";
 
 const stderr = (line: string) => writeStderr(`${line}\n`);
 
@@ -54,53 +50,21 @@ async function main(): Promise<void> {
     if (error instanceof DatasetError || error instanceof ConfigError) fail(error.message, 1);
     throw error;
   }
-  const index = QuestionIndex.build(dataset.questions.map((q) => q.text));
-  const decider = new Decider({
-    mode: config.decision.mode,
-    successRate: config.successRate,
-    seed: config.seed,
-    questionCount: dataset.questions.length,
-    difficultySource: config.decision.difficultySource,
-    spread: config.decision.difficultySpread,
-    difficulties: dataset.questions.map((q) => q.difficulty),
-    greedy: config.decision.greedy,
-  });
-  const pools = answerPools(dataset);
-  let oracle: Oracle;
+  const { count: threads, notice: threadsNotice } = workerCount(config.server.threadsHttp);
+  if (threadsNotice) stderr(threadsNotice);
+  if (threads > 1) return serveWithWorkers(config, dataset, threads, loadStart);
+
+  let runtime: Runtime;
+  let lifecycle: Lifecycle | undefined;
   try {
-    oracle = new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), config.decision.metrics ? new Metrics() : undefined);
+    runtime = buildRuntime(config, dataset, { writeLog: writeStderr, crash: (replies) => lifecycle?.crash(replies) });
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error), 1);
   }
-
-  const requestLog = new LineBuffer(writeStderr);
-  let lifecycle: Lifecycle | undefined;
-  const faults = faultSummary(config.faults)
-    ? new Faults(config.faults, config.seed, { hangTimeoutMs: config.timeoutSeconds * 1000, crash: (replies) => lifecycle?.crash(replies) })
-    : undefined;
+  const { decider, oracle, faults, requestLog, index } = runtime;
   let server;
   try {
-    server = startServer(
-      {
-        dataset,
-        findQuestion: (texts) => index.find(texts)?.question,
-        decider,
-        poolFor: (question) => pools.get(question.dataset ?? dataset.name)!,
-        reply: config.reply,
-        oracle,
-        faults,
-        allowOverride: config.decision.allowOverride,
-        alias: config.alias,
-        fingerprint: FINGERPRINT,
-        maxBodyBytes: config.maxBodyBytes,
-        readTimeoutSeconds: config.readTimeoutSeconds,
-        log: config.quiet ? undefined : requestLog.push,
-        server: serverSettings(config.server, config.decision.metrics),
-        ...completionRuntime(config.server, config.pacing, config.seed, oracle.metrics),
-        parallel: config.server.parallel,
-      },
-      { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds },
-    );
+    server = startServer(runtime.ctx, { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     fail(`cannot listen on ${config.host}:${config.port} (--host/--port): ${message}`, 1);
@@ -114,42 +78,87 @@ async function main(): Promise<void> {
       requestLog.flush();
       oracle.ledger.close();
     },
-    summary: () => {
-      const { asked, correct } = decider.ledger.totals;
-      const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
-      return `answered ${asked} matched requests, ${correct} correctly${rate}`;
-    },
+    summary: () => summaryOf(decider.ledger.totals),
     beforeDrain: () => faults?.endHangs(),
     log: stderr,
     exit: (code) => process.exit(code),
   });
   lifecycle.listen();
   // Only now: a client that signals as soon as it reads the banner must find the handlers in place.
-  printBanner(config, dataset, index, server.url.href, performance.now() - loadStart);
+  printBanner(config, dataset, index.duplicates, server.url.href, performance.now() - loadStart);
 }
 
-/** One answer pool per dataset: wrong answers stay within their own dataset's range. */
-function answerPools(dataset: Dataset): Map<string, AnswerPool> {
-  const byDataset = new Map<string, string[]>();
-  for (const q of dataset.questions) {
-    const name = q.dataset ?? dataset.name;
-    let answers = byDataset.get(name);
-    if (answers === undefined) byDataset.set(name, (answers = []));
-    answers.push(q.answer);
+/**
+ * --threads-http N > 1: N workers serve the port (server/workers.ts); this thread checks the port,
+ * owns the --ledger descriptor, gathers GET /sim/ledger pages from the workers, and runs the shutdown.
+ */
+async function serveWithWorkers(config: Config, dataset: Dataset, threads: number, loadStart: number): Promise<void> {
+  // Checked here, as one thread checks them, before any worker starts: bad options fail with their own message.
+  try {
+    void new Decider(deciderOptions(config, dataset));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), 1);
   }
-  return new Map([...byDataset].map(([name, answers]) => [name, answerPool(answers)]));
+  let ledgerFd: number | undefined;
+  try {
+    if (config.decision.ledgerFile !== undefined) ledgerFd = openAppend(config.decision.ledgerFile);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error), 1);
+  }
+  let lifecycle: Lifecycle | undefined;
+  let pool: WorkerPool;
+  try {
+    pool = await WorkerPool.start({
+      config,
+      dataset,
+      workers: threads,
+      ledgerFd,
+      // Relative to this file: src/server/worker.ts from source, /$bunfs/root/server/worker.ts in the binary
+      // (an entrypoint of `bun build --compile`, see the Makefile).
+      entry: new URL("./server/worker.ts", import.meta.url),
+      onCrash: (replies) => lifecycle?.crash(replies),
+      onWorkerError: (message) => {
+        stderr(`llama-sim: ${message}`);
+        process.exit(1);
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof WorkerStartError && error.port) fail(`cannot listen on ${config.host}:${config.port} (--host/--port): ${message}`, 1);
+    fail(message, 1);
+  }
+  lifecycle = new Lifecycle({
+    graceMs: config.shutdownGraceMs,
+    drain: () => pool.drain(config.shutdownGraceMs),
+    flush: async () => {
+      await pool.flush();
+      if (ledgerFd !== undefined) closeSync(ledgerFd);
+    },
+    summary: () => summaryOf(pool.totals.totals),
+    log: stderr,
+    exit: (code) => process.exit(code),
+  });
+  lifecycle.listen();
+  printBanner(config, dataset, pool.duplicates, pool.url, performance.now() - loadStart, threads);
 }
 
-function printBanner(config: Config, dataset: Dataset, index: QuestionIndex, url: string, loadMs: number): void {
+/** The closing line's account of the run. */
+function summaryOf({ asked, correct }: { readonly asked: number; readonly correct: number }): string {
+  const rate = asked > 0 ? ` (${((100 * correct) / asked).toFixed(1)}%)` : "";
+  return `answered ${asked} matched requests, ${correct} correctly${rate}`;
+}
+
+function printBanner(config: Config, dataset: Dataset, duplicates: number, url: string, loadMs: number, threads = 1): void {
   const faults = faultSummary(config.faults);
   const lines = [
     `llama-sim listening on ${url.replace(/\/$/, "")}`,
     `  dataset:      ${describeDataset(dataset)}`,
-    `  questions:    ${dataset.questions.length}${dataset.partial ? " (partial split: the datasets-server served only part of it)" : ""}${index.duplicates ? `, ${index.duplicates} duplicate texts` : ""}`,
+    `  questions:    ${dataset.questions.length}${dataset.partial ? " (partial split: the datasets-server served only part of it)" : ""}${duplicates ? `, ${duplicates} duplicate texts` : ""}`,
     `  success rate: ${config.successRate}`,
     `  seed:         ${config.seed}${config.seedGiven ? "" : " (random; pass --seed to replay)"}`,
     `  model:        ${config.alias}`,
     ...(faults ? [`  faults:       ${faults}`] : []),
+    ...(threads > 1 ? [`  http threads: ${threads} workers sharing the port (--threads-http)`] : []),
     `  ready in:     ${loadMs.toFixed(0)} ms`,
   ];
   stderr(lines.join("\n"));

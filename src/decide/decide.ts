@@ -1,13 +1,25 @@
 import { DEFAULT_SPREAD, betaProbabilities, datasetProbabilities } from "./difficulty.ts";
-import { ExactSchedule } from "./exact.ts";
+import { ExactSchedule, type ExactCells } from "./exact.ts";
 import { fixedCorrectCount, fixedCorrectSet } from "./fixed.ts";
-import { Ledger } from "./ledger.ts";
+import { Ledger, type AttemptCells } from "./ledger.ts";
 import { uniform } from "./random.ts";
 import { limitDenominator, type Rational } from "./rational.ts";
 import { SEED_KEY } from "./streams.ts";
 import type { DecideRequest, Decision, DeciderOptions, Mode } from "./types.ts";
 
 export type { DecideRequest, Decision, DeciderOptions, Mode, Verdict } from "./types.ts";
+
+/**
+ * State that --threads-http workers share (server/shared-state.ts): the attempt counters, exact
+ * mode's schedule, and a hook run inside each exact step's lock (the reply's ledger seq is taken
+ * there, so seq order is schedule order). Everything else a Decider holds is a pure function of
+ * (seed, question count, rate), so each worker builds the same.
+ */
+export interface DeciderShared {
+  readonly attempts: AttemptCells;
+  readonly exact: ExactCells;
+  readonly onExactStep?: () => void;
+}
 
 /** llama-server's LLAMA_DEFAULT_SEED: a request seed of -1 (0xFFFFFFFF) asks for a random one. */
 const RANDOM_REQUEST_SEED = 0xffffffff;
@@ -35,8 +47,9 @@ export class Decider {
   readonly #probabilities: Float64Array;
   readonly #fixed: Uint8Array | undefined;
   readonly #exact: ExactSchedule | undefined;
+  readonly #onExactStep: (() => void) | undefined;
 
-  constructor(options: DeciderOptions) {
+  constructor(options: DeciderOptions, shared?: DeciderShared) {
     checkOptions(options);
     this.mode = options.mode;
     this.successRate = options.successRate;
@@ -44,11 +57,12 @@ export class Decider {
     this.questionCount = options.questionCount;
     this.greedy = options.greedy ?? false;
     this.rate = limitDenominator(options.successRate);
-    this.ledger = new Ledger(options.questionCount);
+    this.ledger = new Ledger(options.questionCount, shared?.attempts);
     this.#probabilities =
       options.mode === "difficulty" ? difficultyProbabilities(options) : new Float64Array(options.questionCount).fill(options.successRate);
     this.#fixed = options.mode === "fixed" ? fixedCorrectSet(this.rate, options.seed, options.questionCount) : undefined;
-    this.#exact = options.mode === "exact" ? new ExactSchedule(this.rate, options.seed) : undefined;
+    this.#exact = options.mode === "exact" ? new ExactSchedule(this.rate, options.seed, shared?.exact) : undefined;
+    this.#onExactStep = shared?.onExactStep;
   }
 
   decide(question: number, request: DecideRequest = {}): Decision {
@@ -108,7 +122,7 @@ export class Decider {
 
   #verdict(question: number, keys: readonly number[], probability: number): boolean {
     if (this.#fixed !== undefined) return this.#fixed[question] === 1;
-    if (this.#exact !== undefined) return this.#exact.next();
+    if (this.#exact !== undefined) return this.#exact.next(this.#onExactStep);
     // p = 1 is always correct and p = 0 never: uniform() is in [0, 1).
     return uniform(this.seed, keys) < probability;
   }

@@ -1,6 +1,7 @@
 import { uniform } from "./random.ts";
 import type { Rational } from "./rational.ts";
 import { EXACT_STREAM } from "./streams.ts";
+import { newLock, withLock } from "./lock.ts";
 
 /**
  * exact mode's schedule for p = a/b: after n scored requests the number correct c(n) is always
@@ -22,43 +23,80 @@ import { EXACT_STREAM } from "./streams.ts";
  * All arithmetic is on integers scaled by b, exact for n up to 2^33 with b <= 2^20.
  */
 export class ExactSchedule {
-  #step = 0;
-  #correct = 0;
+  /** [steps, correct]: in a SharedArrayBuffer when workers share the schedule, else private. */
+  readonly #state: Float64Array;
+  /** Set when shared: makes each step one atomic read-decide-write across threads. */
+  readonly #lock: Int32Array | undefined;
 
   constructor(
     readonly rate: Rational,
     readonly seed: number,
-  ) {}
+    shared?: ExactCells,
+  ) {
+    this.#state = shared?.state ?? new Float64Array(2);
+    this.#lock = shared?.lock;
+  }
 
-  /** The verdict of the next scored request. */
-  next(): boolean {
+  /**
+   * The verdict of the next scored request. With shared cells the step runs under the lock, and
+   * `whileLocked` runs inside it too: the Decider reserves the reply's ledger seq there, so the
+   * ledger's seq order is this schedule's order whichever worker took each step.
+   */
+  next(whileLocked?: () => void): boolean {
+    if (this.#lock === undefined) {
+      const correct = this.#step();
+      whileLocked?.();
+      return correct;
+    }
+    return withLock(this.#lock, () => {
+      const correct = this.#step();
+      whileLocked?.();
+      return correct;
+    });
+  }
+
+  /** Scored requests so far and how many were correct. */
+  get position(): { readonly steps: number; readonly correct: number } {
+    const read = () => ({ steps: this.#state[0]!, correct: this.#state[1]! });
+    return this.#lock === undefined ? read() : withLock(this.#lock, read);
+  }
+
+  reset(): void {
+    const clear = () => this.#state.fill(0);
+    if (this.#lock === undefined) clear();
+    else withLock(this.#lock, clear);
+  }
+
+  #step(): boolean {
+    const state = this.#state;
     const { numerator: a, denominator: b } = this.rate;
-    const n = this.#step++;
+    const n = state[0]!;
+    state[0] = n + 1;
     const scaledNow = a * n; // p n, times b
     const scaledNext = scaledNow + a;
     const f = scaledNow % b; // frac(p n), times b
     const g = scaledNext % b;
     const floorNow = (scaledNow - f) / b;
     const wraps = (scaledNext - g) / b > floorNow;
-    const above = this.#correct > floorNow;
+    const above = state[1]! > floorNow;
     let correct: boolean;
     if (!wraps) correct = !above && g > f && this.#draw(n) * (b - f) < g - f;
     else correct = !above || this.#draw(n) * f < g;
-    if (correct) this.#correct++;
+    if (correct) state[1] = state[1]! + 1;
     return correct;
-  }
-
-  /** Scored requests so far and how many were correct. */
-  get position(): { readonly steps: number; readonly correct: number } {
-    return { steps: this.#step, correct: this.#correct };
-  }
-
-  reset(): void {
-    this.#step = 0;
-    this.#correct = 0;
   }
 
   #draw(step: number): number {
     return uniform(this.seed, [EXACT_STREAM, step]);
   }
+}
+
+/** The schedule's position and its lock, shared by every worker (server/shared-state.ts). */
+export interface ExactCells {
+  readonly state: Float64Array;
+  readonly lock: Int32Array;
+}
+
+export function exactCells(): ExactCells {
+  return { state: new Float64Array(new SharedArrayBuffer(16)), lock: newLock() };
 }

@@ -2,6 +2,7 @@
 // for GET /sim/ledger and, with --ledger FILE, appended to a JSON Lines file that survives a crash.
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { RecordRing } from "./record-ring.ts";
 import type { Verdict } from "./types.ts";
 
 export type { Verdict } from "./types.ts";
@@ -37,9 +38,11 @@ export interface LedgerRecord {
   readonly latency_ms: number;
   /** responseHash of the reply's content text. */
   readonly response_hash: string;
+  /** With --threads-http > 1 only: the worker (0-based) that answered. */
+  readonly worker?: number;
 }
 
-export type NewLedgerRecord = Omit<LedgerRecord, "seq">;
+export type NewLedgerRecord = Omit<LedgerRecord, "seq" | "worker">;
 
 export interface LedgerPage {
   readonly records: LedgerRecord[];
@@ -47,6 +50,33 @@ export interface LedgerPage {
   readonly next: number;
   /** True when records after `since` were evicted from memory before this page was read. */
   readonly dropped: boolean;
+}
+
+/**
+ * A page as the JSON lines the records were written as (the owner thread's ring keeps lines, not
+ * objects, with --threads-http > 1). pageJson gives the same text JSON.stringify gives a LedgerPage.
+ */
+export interface LedgerPageText {
+  readonly lines: readonly string[];
+  readonly next: number;
+  readonly dropped: boolean;
+}
+
+export function pageJson(page: LedgerPage | LedgerPageText): string {
+  if ("records" in page) return JSON.stringify(page);
+  return `{"records":[${page.lines.join(",")}],"next":${page.next},"dropped":${page.dropped}}`;
+}
+
+/**
+ * What the Oracle records into and GET /sim/ledger pages through: this process's Ledger, or a
+ * worker's SharedLedger (decide/shared-ledger.ts), whose pages come from the owner thread.
+ */
+export interface LedgerLike {
+  /** Seq of the newest record (0 before the first). */
+  readonly lastSeq: number;
+  append(record: NewLedgerRecord): LedgerRecord;
+  page(since: number, limit: number): LedgerPage | Promise<LedgerPageText>;
+  close(): void;
 }
 
 /**
@@ -58,17 +88,17 @@ export function responseHash(content: string): string {
   return (Bun.SHA1.hash(content.trim(), "hex") as string).slice(0, 16);
 }
 
-export class Ledger {
+export class Ledger implements LedgerLike {
   readonly #keep: number;
-  /** Ring buffer: record with seq s lives at (s - 1) % keep while kept. */
-  readonly #ring: (LedgerRecord | undefined)[];
+  /** Ring buffer: record with seq s lives at (s - 1) % keep while kept; in columns, not objects (record-ring.ts). */
+  readonly #ring: RecordRing;
   #lastSeq = 0;
   #fd: number | undefined;
 
   constructor(opts: { readonly keep: number; readonly file?: string }) {
     if (!Number.isInteger(opts.keep) || opts.keep < 0) throw new RangeError(`--ledger-keep must be a whole number >= 0 (got ${opts.keep})`);
     this.#keep = opts.keep;
-    this.#ring = new Array(opts.keep);
+    this.#ring = new RecordRing(opts.keep);
     if (opts.file !== undefined) this.#fd = openAppend(opts.file);
   }
 
@@ -86,7 +116,7 @@ export class Ledger {
     const full: LedgerRecord = { seq: this.#lastSeq + 1, ...record };
     if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(full)}\n`);
     this.#lastSeq = full.seq;
-    if (this.#keep > 0) this.#ring[(full.seq - 1) % this.#keep] = full;
+    this.#ring.put(full);
     return full;
   }
 
@@ -96,7 +126,7 @@ export class Ledger {
     const from = Math.max(since + 1, firstKept);
     const to = Math.min(this.#lastSeq, from + Math.max(0, limit) - 1);
     const records: LedgerRecord[] = [];
-    for (let seq = from; seq <= to; seq++) records.push(this.#ring[(seq - 1) % this.#keep]!);
+    for (let seq = from; seq <= to; seq++) records.push(this.#ring.get(seq));
     const dropped = since + 1 < firstKept && since < this.#lastSeq;
     // Nothing left to return: skip past evicted records so the next page does not report them again.
     return { records, next: records.length > 0 ? to : Math.max(since, this.#lastSeq), dropped };
@@ -109,7 +139,8 @@ export class Ledger {
   }
 }
 
-function openAppend(file: string): number {
+/** Opens `file` with O_APPEND (creating it and its directory): every write(2) lands at the end as one piece. */
+export function openAppend(file: string): number {
   try {
     mkdirSync(dirname(file), { recursive: true });
     return openSync(file, "a");
@@ -123,7 +154,7 @@ function openAppend(file: string): number {
  * One write(2) of the whole line (a string writes in half the time of a Buffer); a short write
  * (rare: signals, disk full) is finished from a Buffer so a line is never left cut.
  */
-function writeLine(fd: number, line: string): void {
+export function writeLine(fd: number, line: string): void {
   const written = writeSync(fd, line);
   const total = Buffer.byteLength(line);
   if (written >= total) return;

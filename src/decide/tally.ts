@@ -61,6 +61,22 @@ class Counts {
   noAnswer = 0;
   error = 0;
 
+  static of(correct: number, wrong: number, noAnswer: number, error: number): Counts {
+    const c = new Counts();
+    c.correct = correct;
+    c.wrong = wrong;
+    c.noAnswer = noAnswer;
+    c.error = error;
+    return c;
+  }
+
+  merge(other: Counts): void {
+    this.correct += other.correct;
+    this.wrong += other.wrong;
+    this.noAnswer += other.noAnswer;
+    this.error += other.error;
+  }
+
   add(verdict: Verdict): void {
     switch (verdict) {
       case "correct":
@@ -101,7 +117,16 @@ class Counts {
   }
 }
 
-export class Tally {
+/** What the Oracle counts into and GET /sim/stats reads: a Tally, or a SharedTally across workers. */
+export interface LiveTally {
+  add(record: TallyRecord): void;
+  onJudge(): void;
+  onUnmatched(): void;
+  reset(): void;
+  stats(options: StatsOptions): SimStats;
+}
+
+export class Tally implements LiveTally {
   #totals = new Counts();
   #datasets = new Map<string, Counts>();
   #questions = new Map<string, Counts>();
@@ -133,23 +158,137 @@ export class Tally {
   }
 
   stats(options: StatsOptions): SimStats {
-    const stats: SimStats = {
-      configured_rate: options.configuredRate,
-      mode: options.mode,
-      totals: this.#totals.totals(),
-      datasets: mapSorted(this.#datasets, (c) => c.totals()),
-      questions: mapSorted(this.#questions, (c) => c.question()),
-      judge_requests: this.#judge,
-      unmatched_requests: this.#unmatched,
-    };
-    if (!options.expectedPassAtK) return stats;
-    const expected = options.expectedPassAtK;
-    return {
-      ...stats,
-      expected_pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), expected(k)])),
-      pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), observedPassAtK([...this.#questions.values()], k)])),
-    };
+    return assembleStats(this.#totals, this.#datasets, this.#questions, this.#judge, this.#unmatched, options);
   }
+}
+
+/** Where a SharedTally counts: SharedArrayBuffer views every worker adds to with Atomics. */
+export interface TallyCells {
+  /** Per distinct "dataset/question": correct, wrong, no-answer, error (4 cells each). */
+  readonly counts: Uint32Array;
+  /** [judge requests, unmatched requests]. */
+  readonly other: BigUint64Array;
+}
+
+const VERDICT_CELL: Record<Verdict, number> = { correct: 0, wrong: 1, "no-answer": 2, error: 3 };
+
+/** One question a SharedTally counts: its dataset and id (several indices may share one). */
+export interface TallyKey {
+  readonly dataset: string;
+  readonly question: string;
+}
+
+/** A pair's own key: unlike "dataset/question", two different pairs never share it. */
+const pairKey = (dataset: string, question: string): string => `${dataset}\u0000${question}`;
+
+/** The distinct (dataset, question) pairs of a dataset's questions, in cell order. */
+export function tallyKeys(questions: readonly TallyKey[]): TallyKey[] {
+  const seen = new Map<string, TallyKey>();
+  for (const q of questions) {
+    const key = pairKey(q.dataset, q.question);
+    if (!seen.has(key)) seen.set(key, { dataset: q.dataset, question: q.question });
+  }
+  return [...seen.values()];
+}
+
+export function tallyCells(keyCount: number, share: (bytes: number) => ArrayBufferLike = (n) => new ArrayBuffer(n)): TallyCells {
+  return { counts: new Uint32Array(share(4 * 4 * keyCount), 0, 4 * keyCount), other: new BigUint64Array(share(16), 0, 2) };
+}
+
+/**
+ * The Tally of a process whose --threads-http workers answer together: every count is a cell of
+ * shared memory bumped with Atomics, so GET /sim/stats answered by any worker counts every worker's
+ * replies. The questions are known at start-up (the dataset's), so the cells are fixed; the sums
+ * per dataset and overall are made when stats are read (a few milliseconds for 100,000 questions),
+ * which keeps each reply's cost at one Map lookup and one Atomics.add.
+ */
+export class SharedTally implements LiveTally {
+  readonly #keys: readonly TallyKey[];
+  readonly #slot: Map<string, number>;
+  readonly #cells: TallyCells;
+  /** Records of a question outside the dataset (none in practice): counted in this thread only. */
+  readonly #strays = new Tally();
+
+  constructor(keys: readonly TallyKey[], cells: TallyCells) {
+    if (cells.counts.length !== 4 * keys.length) throw new RangeError(`tally cells hold ${cells.counts.length / 4} questions, not ${keys.length}`);
+    this.#keys = keys;
+    this.#slot = new Map(keys.map((k, i) => [pairKey(k.dataset, k.question), i]));
+    this.#cells = cells;
+  }
+
+  add(record: TallyRecord): void {
+    const slot = this.#slot.get(pairKey(record.dataset, record.question));
+    if (slot === undefined) return this.#strays.add(record);
+    Atomics.add(this.#cells.counts, 4 * slot + VERDICT_CELL[record.verdict], 1);
+  }
+
+  onJudge(): void {
+    Atomics.add(this.#cells.other, 0, 1n);
+  }
+
+  onUnmatched(): void {
+    Atomics.add(this.#cells.other, 1, 1n);
+  }
+
+  reset(): void {
+    const counts = this.#cells.counts;
+    for (let i = 0; i < counts.length; i++) Atomics.store(counts, i, 0);
+    Atomics.store(this.#cells.other, 0, 0n);
+    Atomics.store(this.#cells.other, 1, 0n);
+    this.#strays.reset();
+  }
+
+  stats(options: StatsOptions): SimStats {
+    const totals = new Counts();
+    const datasets = new Map<string, Counts>();
+    const questions = new Map<string, Counts>();
+    const counts = this.#cells.counts;
+    // Keyed as the Tally keys them: "dataset/question" (two pairs that spell the same key add up there too).
+    const add = (dataset: string, question: string, c: Counts) => {
+      countIn(questions, `${dataset}/${question}`).merge(c);
+      countIn(datasets, dataset).merge(c);
+      totals.merge(c);
+    };
+    for (let slot = 0; slot < this.#keys.length; slot++) {
+      const at = 4 * slot;
+      const c = Counts.of(Atomics.load(counts, at), Atomics.load(counts, at + 1), Atomics.load(counts, at + 2), Atomics.load(counts, at + 3));
+      if (c.asked > 0) add(this.#keys[slot]!.dataset, this.#keys[slot]!.question, c);
+    }
+    const strays = this.#strays.stats(options);
+    const countsOf = (t: QuestionCounts | VerdictTotals) => Counts.of(t.correct, t.wrong, t.no_answer, t.error);
+    for (const [key, q] of Object.entries(strays.questions)) countIn(questions, key).merge(countsOf(q));
+    for (const [name, d] of Object.entries(strays.datasets)) countIn(datasets, name).merge(countsOf(d));
+    totals.merge(countsOf(strays.totals));
+    const judge = Number(Atomics.load(this.#cells.other, 0)) + strays.judge_requests;
+    const unmatched = Number(Atomics.load(this.#cells.other, 1)) + strays.unmatched_requests;
+    return assembleStats(totals, datasets, questions, judge, unmatched, options);
+  }
+}
+
+function assembleStats(
+  totals: Counts,
+  datasets: Map<string, Counts>,
+  questions: Map<string, Counts>,
+  judge: number,
+  unmatched: number,
+  options: StatsOptions,
+): SimStats {
+  const stats: SimStats = {
+    configured_rate: options.configuredRate,
+    mode: options.mode,
+    totals: totals.totals(),
+    datasets: mapSorted(datasets, (c) => c.totals()),
+    questions: mapSorted(questions, (c) => c.question()),
+    judge_requests: judge,
+    unmatched_requests: unmatched,
+  };
+  if (!options.expectedPassAtK) return stats;
+  const expected = options.expectedPassAtK;
+  return {
+    ...stats,
+    expected_pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), expected(k)])),
+    pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), observedPassAtK([...questions.values()], k)])),
+  };
 }
 
 /** Statistics of finished runs, e.g. `llama-sim stats --ledger a.jsonl,b.jsonl`. */

@@ -66,7 +66,6 @@ export function composeReply(input: ComposeInput): ComposedReply {
   const shown = question.choices ? shownOptions(texts) : [];
   const goldLetter = question.choices ? letterOf(shown, question.answer) : undefined;
   const gold = goldLetter ?? question.answer;
-  const kind = goldLetter !== undefined ? "letter" : /^-?[\d.,]+$|\\frac|\\dfrac/.test(gold) ? "number" : "text";
 
   let verdict = input.outcome;
   let given: string | null = null;
@@ -74,9 +73,12 @@ export function composeReply(input: ComposeInput): ComposedReply {
   let form = "canonical";
   if (verdict === "correct") {
     given = gold;
-    const shape = options.answerForms === "varied" ? variedForm(gold, kind, seed, [...keys, FORM_KEY]) : { written: gold, form: "canonical" };
-    written = shape.written;
-    form = shape.form;
+    if (options.answerForms === "varied") {
+      const kind = goldLetter !== undefined ? "letter" : /^-?[\d.,]+$|\\frac|\\dfrac/.test(gold) ? "number" : "text";
+      const shape = variedForm(gold, kind, seed, [...keys, FORM_KEY]);
+      written = shape.written;
+      form = shape.form;
+    } else written = gold;
   } else if (verdict === "wrong") {
     const wrongStyle = options.wrongStyle === "mixed" ? WRONG_STYLES[below(WRONG_STYLES.length, seed, [...keys, WRONG_STYLE_KEY])]! : options.wrongStyle;
     const mc = goldLetter !== undefined ? { letters: shown.map((o) => o.letter), goldLetter } : undefined;

@@ -37,10 +37,46 @@ const NEGATION = /\b(?:not|no|never|without|instead of|rather than)\b|n't\b/i;
 const INSISTING = /(?:\b(?:not|never)|n't)\s+(?:forget|fail|omit|neglect)\b/i;
 const CLAUSE_LOOKBACK = 60;
 
+/** Characters that end a clause (the one before a cue starts after the last of them). */
+const CLAUSE_END = new Uint8Array(128);
+for (const c of ".!?;,)\n") CLAUSE_END[c.charCodeAt(0)] = 1;
+
 function negated(text: string, at: number): boolean {
-  const before = text.slice(Math.max(0, at - CLAUSE_LOOKBACK), at);
-  const clause = before.slice(Math.max(...[".", "!", "?", ";", ",", ")", "\n"].map((c) => before.lastIndexOf(c))) + 1);
+  // The clause: back from the cue to the last clause end within CLAUSE_LOOKBACK characters (a char loop, no arrays).
+  const from = Math.max(0, at - CLAUSE_LOOKBACK);
+  let start = at;
+  while (start > from && !(text.charCodeAt(start - 1) < 128 && CLAUSE_END[text.charCodeAt(start - 1)] === 1)) start--;
+  const clause = text.slice(start, at);
   return NEGATION.test(clause) && !INSISTING.test(clause);
+}
+
+/**
+ * Every cue but `\boxed` and `####` has "answer" followed by a colon or by " is" (any case): one
+ * scan for that rules all four out at once on most prompts ("put your answer inside \boxed{}").
+ */
+const ANSWER_GATE = /answer(?:\s*:|[ \t]+is)/i;
+const BOXED = "\\boxed";
+const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/** Index of the last `\boxed\b` (the first cue) not ruled out by its clause, or -1: searched from the end. */
+function lastBoxed(prompt: string): number {
+  for (let at = prompt.lastIndexOf(BOXED); at >= 0; at = at === 0 ? -1 : prompt.lastIndexOf(BOXED, at - 1)) {
+    if (!isWordCode(prompt.charCodeAt(at + BOXED.length)) && !negated(prompt, at)) return at;
+  }
+  return -1;
+}
+
+/** Index of the last match of a global `pattern` that is past `after` and not ruled out by its clause, or -1. */
+function lastCue(prompt: string, pattern: RegExp, after: number): number {
+  // exec with lastIndex rather than matchAll: no iterator and no cloned regex per call.
+  let last = -1;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(prompt); m !== null; m = pattern.exec(prompt)) {
+    if (m.index > after && !negated(prompt, m.index)) last = m.index;
+    if (m[0].length === 0) pattern.lastIndex++;
+  }
+  pattern.lastIndex = 0;
+  return last;
 }
 
 /**
@@ -49,15 +85,18 @@ function negated(text: string, at: number): boolean {
  * the end of the prompt wins, as it does for a model reading it; with none, `\boxed{}`.
  */
 export function detectAnswerFormat(texts: readonly string[]): AnswerFormat {
-  const prompt = texts.join("\n\n");
+  const prompt = texts.length === 1 ? texts[0]! : texts.join("\n\n");
+  // The cue nearest the end wins; a later cue in CUES order wins only when strictly later (as a scan in order would).
   let best: AnswerFormat = "boxed";
-  let bestAt = -1;
-  for (const { format, pattern } of CUES) {
-    for (const match of prompt.matchAll(pattern)) {
-      if (match.index > bestAt && !negated(prompt, match.index)) {
-        best = format;
-        bestAt = match.index;
-      }
+  let bestAt = lastBoxed(prompt);
+  const gated = ANSWER_GATE.test(prompt);
+  for (let i = 1; i < CUES.length; i++) {
+    const { format, pattern } = CUES[i]!;
+    if (format !== "hashes" && !gated) continue;
+    const at = lastCue(prompt, pattern, bestAt);
+    if (at > bestAt) {
+      best = format;
+      bestAt = at;
     }
   }
   return best;

@@ -123,7 +123,13 @@ export function wrongFor(
   return plausible(gold, pool, seed, keys);
 }
 
+/** An integer as String() writes it: equal values are then equal strings. */
+const CANONICAL_INTEGER = /^(?:0|-?[1-9]\d*)$/;
+
 function plausible(gold: string, pool: AnswerPool, seed: number, keys: readonly number[]): string {
+  // The common case (AIME, GSM8K): wrongAnswer gives another integer, written by String(), never equal
+  // in value to a canonical integer gold — so the first draw stands, without exact (BigInt) values.
+  if (CANONICAL_INTEGER.test(gold) && Number.isSafeInteger(Number(gold))) return wrongAnswer(gold, pool, seed, keys);
   const goldValue = exactValue(gold);
   // The first draw is exactly wrongAnswer's, so "plausible" replays as the plain wrong answers did.
   for (let attempt = 0; attempt < RETRIES; attempt++) {

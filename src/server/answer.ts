@@ -73,7 +73,16 @@ export interface Answer {
 const TOKENS_PER_MESSAGE = 4;
 
 export function promptTokens(messages: readonly PromptMessage[]): number {
-  return messages.reduce((sum, m) => sum + estimateTokens(m.text) + TOKENS_PER_MESSAGE, 0);
+  let sum = 0;
+  for (const m of messages) sum += estimateTokens(m.text) + TOKENS_PER_MESSAGE;
+  return sum;
+}
+
+/** The messages' texts, in order (what the matcher and the reply composer read). */
+function textsOf(messages: readonly PromptMessage[]): string[] {
+  const texts = new Array<string>(messages.length);
+  for (let i = 0; i < messages.length; i++) texts[i] = messages[i]!.text;
+  return texts;
 }
 
 const ECHO_REPLY =
@@ -92,7 +101,9 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     const text = request.responseFormat ? jsonReply(request.responseFormat, reply.text, "", 0, [0]) : reply.text;
     return plain(text, tokensIn, request, { kind: "judge", questionId: "-", correct: reply.correct ?? false });
   }
-  const index = ctx.findQuestion(request.messages.map((m) => m.text));
+  // One array of texts for the matcher and the composer (it reads the answer format and options from them).
+  const texts = textsOf(request.messages);
+  const index = ctx.findQuestion(texts);
   if (index === undefined) {
     if (ctx.reply.onUnmatched === "error") ctx.oracle?.onUnmatched();
     if (ctx.reply.onUnmatched === "echo") return plain(ECHO_REPLY, tokensIn, request, { kind: "echo", questionId: "-", correct: false });
@@ -108,7 +119,7 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   }
   const composed = composeReply({
     question,
-    texts: request.messages.map((m) => m.text),
+    texts,
     outcome: decision.forced === "no-answer" ? "no-answer" : decision.correct ? "correct" : "wrong",
     seed: ctx.decider.seed,
     keys: decision.keys,
@@ -134,29 +145,39 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   } else {
     limited = limitReply(thoughts, composed.body, inline, request);
   }
+  const outcome: ChatOutcome = {
+    kind: "question",
+    questionId: question.id,
+    correct: plan.verdict === "correct",
+    dataset: question.dataset ?? ctx.dataset.name,
+    attempt: decision.attempt,
+    plan,
+  };
+  // Object literals rather than spreads: a spread copies property by property at run time.
+  if (calls !== undefined) {
+    const { content, reasoningContent, completionTokens, finishReason } = limited;
+    return { content, reasoningContent, completionTokens, finishReason, toolCalls: calls.tool_calls, keys: decision.keys, promptTokens: tokensIn, outcome };
+  }
   return {
-    ...limited,
-    ...(calls !== undefined ? { toolCalls: calls.tool_calls } : {}),
+    content: limited.content,
+    reasoningContent: limited.reasoningContent,
+    completionTokens: limited.completionTokens,
+    finishReason: limited.finishReason,
     keys: decision.keys,
     promptTokens: tokensIn,
-    outcome: {
-      kind: "question",
-      questionId: question.id,
-      correct: plan.verdict === "correct",
-      dataset: question.dataset ?? ctx.dataset.name,
-      attempt: decision.attempt,
-      plan,
-    },
+    outcome,
   };
 }
 
-function splitPlan(composed: ComposedReply): { plan: ReplyPlan; thoughts: string | undefined } {
-  const { thoughts, thinkInline: _inline, body: _body, ...plan } = composed;
-  return { plan, thoughts };
+/** What the reply meant (for the ledger) apart from its text; spelled out rather than a rest spread, which copies at run time. */
+function splitPlan(c: ComposedReply): { plan: ReplyPlan; thoughts: string | undefined } {
+  const plan: ReplyPlan = { verdict: c.verdict, gold: c.gold, given: c.given, written: c.written, form: c.form, style: c.style, format: c.format };
+  return { plan, thoughts: c.thoughts };
 }
 
 function plain(text: string, tokensIn: number, request: AnswerRequest, outcome: ChatOutcome): Answer {
-  return { ...limitReply(undefined, text, false, request), promptTokens: tokensIn, outcome, keys: [0] };
+  const limited = limitReply(undefined, text, false, request);
+  return { content: limited.content, reasoningContent: limited.reasoningContent, completionTokens: limited.completionTokens, finishReason: limited.finishReason, promptTokens: tokensIn, outcome, keys: [0] };
 }
 
 type Limited = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;

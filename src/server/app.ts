@@ -3,6 +3,7 @@ import { isAuthorized, UNAUTHORIZED_BODY } from "./auth.ts";
 import { nativeCompletion, openaiCompletion, type CompletionReply } from "./completions.ts";
 import type { ServerContext } from "./context.ts";
 import type { Verdict } from "../decide/decide.ts";
+import type { LedgerLike } from "../decide/records.ts";
 import { clientClosed, errorBody, HttpError, invalidRequest, notFound } from "./errors.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import type { Oracle } from "./oracle.ts";
@@ -23,7 +24,7 @@ import { detokenizeBody, tokenizeBody } from "./tokenize.ts";
  * answers without reading the body) or, for a POST with a JSON body, from the parsed body.
  */
 type Route =
-  | { readonly kind: "plain"; readonly reply: (ctx: ServerContext, request: Request) => Reply }
+  | { readonly kind: "plain"; readonly reply: (ctx: ServerContext, request: Request) => Reply | Promise<Reply> }
   | { readonly kind: "body"; readonly reply: (body: unknown, ctx: ServerContext, request: Request) => Reply | Promise<Reply> };
 
 interface Reply {
@@ -73,7 +74,15 @@ function oracleOf(ctx: ServerContext): Oracle {
   return ctx.oracle;
 }
 
-const simLedger: Route = { kind: "plain", reply: (ctx, request) => json(simLedgerBody(oracleOf(ctx).ledger, new URL(request.url).searchParams)) };
+const simLedger: Route = {
+  kind: "plain",
+  reply: (ctx, request) => {
+    // With --threads-http > 1 the ledger is a worker's, whose pages come from the main thread's ring: a promise.
+    const ledger: LedgerLike = oracleOf(ctx).ledger;
+    const body = simLedgerBody(ledger, new URL(request.url).searchParams);
+    return typeof body === "string" ? json(body) : body.then(json);
+  },
+};
 const simStats: Route = {
   kind: "plain",
   reply: (ctx) => {
@@ -261,7 +270,8 @@ export function handle(request: Request, ctx: ServerContext): Response | Promise
   if (early) return early instanceof Promise ? early.then(finish) : finish(early);
   if (route.kind === "plain") {
     try {
-      return finish(faulted?.before(undefined) ?? route.reply(ctx, request));
+      const reply = faulted?.before(undefined) ?? route.reply(ctx, request);
+      return reply instanceof Promise ? reply.then(finish, fail) : finish(reply);
     } catch (error) {
       return fail(error);
     }
@@ -295,6 +305,8 @@ export interface ServeOptions {
   readonly port: number;
   /** Idle connection timeout in seconds (--timeout). */
   readonly idleTimeoutSeconds: number;
+  /** --threads-http > 1: each worker's server joins the port the main thread checked was free (server/workers.ts). */
+  readonly reusePort?: boolean;
 }
 
 /** Bun's largest idle timeout: longer --timeout values are capped to it. */
@@ -308,8 +320,9 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     // Bun answers a bare 413 above its own limit, before our handler runs; lift it so that
     // readJsonBody enforces --max-body-bytes and every client gets a JSON error.
     maxRequestBodySize: Infinity,
-    // Bun shares a busy port by default (SO_REUSEPORT); a second simulator must fail instead.
-    reusePort: false,
+    // Never SO_REUSEPORT alone: a busy port must make a second simulator fail. Workers set it only
+    // after the main thread's own bind without it proved the port free (server/workers.ts).
+    reusePort: options.reusePort ?? false,
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
     fetch: (request) => handle(request, ctx),
     error: (error) => new Response(errorBody(500, "server_error", error.message), { status: 500, headers: { "Content-Type": JSON_TYPE } }),

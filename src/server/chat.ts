@@ -1,5 +1,6 @@
 import { timingsFor, type Timings } from "../respond/timings.ts";
 import { chatLogprobs, streamLogprobs } from "../respond/logprobs.ts";
+import { jsonText } from "../respond/text-memo.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
 import { toolCallDeltas } from "../respond/tools.ts";
 import { answerPrompt, promptTokens, type Answer, type AnswerRequest, type ChatOutcome } from "./answer.ts";
@@ -95,19 +96,24 @@ function prepareChat(ctx: ServerContext, request: ChatRequest, override: Verdict
 function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | undefined): Made {
   const { request, asked } = prepared;
   // Each choice is decided on its own, as n independent samples of the same prompt.
-  const answers = Array.from({ length: request.n }, () => answerPrompt(ctx, asked));
+  const answers: Answer[] = [];
+  for (let i = 0; i < request.n; i++) answers.push(answerPrompt(ctx, asked));
   const first = answers[0]!;
   const id = completionId();
-  const longest = Math.max(...answers.map((a) => a.completionTokens));
+  let longest = 0;
+  for (const a of answers) if (a.completionTokens > longest) longest = a.completionTokens;
   const timeline = pacer?.timeline(first.promptTokens, longest, pacer.replyKeys(first));
   ctx.oracle?.onAnswers(id, answers, timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
-  const timings = timingsJson(timeline ? timeline.timings(first.promptTokens, first.completionTokens) : timingsFor(first.promptTokens, first.completionTokens));
-  const shape = { outcome: first.outcome, timeline, longest, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
+  const timings = timeline ? timingsJson(timeline.timings(first.promptTokens, first.completionTokens)) : simulatedTimingsJson(first.promptTokens, first.completionTokens);
+  const outcome = first.outcome;
+  const tokens = first.completionTokens;
+  const hasNewLine = first.content.includes("\n");
   const topN = request.topLogprobs;
-  if (!request.stream) return { ...shape, body: () => completionJson(ctx, id, answers, topN, timings) };
-  if (timeline === undefined) return { ...shape, events: streamEvents(ctx, id, answers, request.includeUsage, topN, { timings }) };
+  // Object literals rather than a spread of a shared shape: a spread copies property by property at run time.
+  if (!request.stream) return { outcome, timeline, longest, tokens, hasNewLine, body: () => completionJson(ctx, id, answers, topN, timings) };
+  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: streamEvents(ctx, id, answers, request.includeUsage, topN, { timings }) };
   // A stream generated at --tps sends one chunk per token.
-  return { ...shape, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0) };
+  return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0) };
 }
 
 /** A chat completion answered at once, without slots or pacing (as the reply the app sends with the defaults). */
@@ -151,14 +157,40 @@ function timingsJson(t: Timings): string {
   );
 }
 
+/**
+ * timingsJson(timingsFor(p, c)) of unpaced replies, remembered in a small direct-mapped cache: the
+ * pair repeats across replies (a question's prompt, a reply style's length), and writing nine
+ * numbers, five of them fractional, costs more than the rest of the reply's JSON.
+ */
+const TIMINGS_SLOTS = 4096;
+const timingsPrompt = new Int32Array(TIMINGS_SLOTS).fill(-1);
+const timingsCompletion = new Int32Array(TIMINGS_SLOTS).fill(-1);
+const timingsTexts: string[] = new Array<string>(TIMINGS_SLOTS).fill("");
+function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
+  const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
+  if (timingsPrompt[slot] === promptTokens && timingsCompletion[slot] === completionTokens) return timingsTexts[slot]!;
+  const text = timingsJson(timingsFor(promptTokens, completionTokens));
+  // Token counts are below 2^31 (context sizes are); a larger one is simply never cached.
+  timingsPrompt[slot] = promptTokens;
+  timingsCompletion[slot] = completionTokens;
+  timingsTexts[slot] = text;
+  return text;
+}
+
 /** `"model":…,"system_fingerprint":…` for a context, escaped once rather than per reply. */
 const modelFields = new WeakMap<ServerContext, string>();
+/** The last context asked about: a server has one, so this skips the WeakMap lookup. */
+let lastCtx: ServerContext | undefined;
+let lastFields = "";
 function modelJson(ctx: ServerContext): string {
+  if (ctx === lastCtx) return lastFields;
   let fields = modelFields.get(ctx);
   if (fields === undefined) {
     fields = `"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)}`;
     modelFields.set(ctx, fields);
   }
+  lastCtx = ctx;
+  lastFields = fields;
   return fields;
 }
 
@@ -170,7 +202,7 @@ function messageJson(answer: Answer): string {
     const content = answer.content === "" ? "null" : JSON.stringify(answer.content);
     return `{"role":"assistant",${reasoning}"content":${content},"tool_calls":${JSON.stringify(answer.toolCalls)}}`;
   }
-  return `{"role":"assistant",${reasoning}"content":${JSON.stringify(answer.content)}}`;
+  return `{"role":"assistant",${reasoning}"content":${jsonText(answer.content)}}`;
 }
 
 /** `,"logprobs":{...}` after a choice's message when asked; absent otherwise (and with top_logprobs 0), as llama-server. */
@@ -184,7 +216,11 @@ function completionJson(ctx: ServerContext, id: string, answers: readonly Answer
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
   const seed = ctx.decider.seed;
-  const choices = answers.map((a, i) => `{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}${logprobsJson(a, topN, seed)}}`).join(",");
+  let choices = "";
+  for (let i = 0; i < answers.length; i++) {
+    const a = answers[i]!;
+    choices += `${i > 0 ? "," : ""}{"finish_reason":"${a.finishReason}","index":${i},"message":${messageJson(a)}${logprobsJson(a, topN, seed)}}`;
+  }
   return (
     `{"choices":[${choices}],` +
     `"created":${created},${modelJson(ctx)},"object":"chat.completion",` +

@@ -275,6 +275,32 @@ function recordError(ctx: ServerContext, index: number): void {
 
 const countFault = (ctx: ServerContext, kind: FaultKind): void => ctx.oracle?.metrics?.onFault(kind);
 
+/**
+ * The counts faults keep: in one process, private arrays; with --threads-http > 1, views of shared
+ * memory every worker updates with Atomics, so the draw sequence, --fail-first's per-question
+ * counts and --crash-after's reply count are the process's, not each worker's.
+ */
+export interface FaultCells {
+  /** [0]: faulted requests drawn so far (each draw's key). */
+  readonly draws: BigUint64Array;
+  /** --fail-first: attempts seen per question index (allocated on first use when private). */
+  readonly failed: Uint32Array | undefined;
+  /** --crash-after: [reply numbers claimed, replies sent, 1 once crashing]. */
+  readonly crash: Int32Array;
+}
+
+export function faultCells(questionCount?: number, share: (bytes: number) => ArrayBufferLike = (n) => new ArrayBuffer(n)): FaultCells {
+  return {
+    draws: new BigUint64Array(share(8)),
+    failed: questionCount === undefined ? undefined : new Uint32Array(share(4 * questionCount), 0, questionCount),
+    crash: new Int32Array(share(12), 0, 3),
+  };
+}
+
+const RESERVED = 0;
+const REPLIES = 1;
+const CRASHING = 2;
+
 /** The server's faults: the options, the draw counter, --fail-first's and --crash-after's counts, hung requests. */
 export class Faults {
   readonly options: FaultOptions;
@@ -285,18 +311,18 @@ export class Faults {
   readonly #bounds: readonly [number, number, number, number];
   readonly #drawing: boolean;
   readonly #active: boolean;
-  /** Faulted requests drawn so far: the draw's key, so a seeded run replays. */
-  #draws = 0;
-  #loadingUntil: number;
-  /** --fail-first: attempts seen per question index. */
+  /** Faulted requests drawn so far (the draw's key, so a seeded run replays), --fail-first's and --crash-after's counts. */
+  readonly #draws: BigUint64Array;
   #failed: Uint32Array | undefined;
-  #reserved = 0;
-  #replies = 0;
-  #crashing = false;
+  readonly #crash: Int32Array;
+  #loadingUntil: number;
   readonly #hangs = new Set<(why: string) => void>();
 
-  constructor(options: FaultOptions, seed: number, hooks: FaultHooks) {
+  constructor(options: FaultOptions, seed: number, hooks: FaultHooks, cells: FaultCells = faultCells()) {
     this.options = options;
+    this.#draws = cells.draws;
+    this.#failed = cells.failed;
+    this.#crash = cells.crash;
     this.seed = seed;
     this.#hooks = hooks;
     this.#now = hooks.now ?? (() => performance.now());
@@ -317,7 +343,7 @@ export class Faults {
   /** The fault of the next eligible request, from (seed, its number); undefined = none. */
   draw(): RequestFault | undefined {
     if (!this.#drawing) return undefined;
-    const n = ++this.#draws;
+    const n = Number(Atomics.add(this.#draws, 0, 1n)) + 1;
     const u = uniform(this.seed, [FAULT_STREAM, n]);
     const [e, d, h, m] = this.#bounds;
     if (u >= m) return undefined;
@@ -353,11 +379,12 @@ export class Faults {
 
   /** Whether this attempt at question `index` is one of its first --fail-first K (and counts it). */
   failsFirst(index: number, questionCount: number): boolean {
-    this.#failed ??= new Uint32Array(questionCount);
-    const seen = this.#failed[index]!;
-    if (seen >= this.options.failFirst) return false;
-    this.#failed[index] = seen + 1;
-    return true;
+    const failed = (this.#failed ??= new Uint32Array(questionCount));
+    for (;;) {
+      const seen = Atomics.load(failed, index);
+      if (seen >= this.options.failFirst) return false;
+      if (Atomics.compareExchange(failed, index, seen, seen + 1) === seen) return true;
+    }
   }
 
   /** Holds a request without answering until the client leaves, --timeout passes or the server stops. */
@@ -390,33 +417,42 @@ export class Faults {
 
   /** Replies sent so far, as --crash-after counts them. */
   get replies(): number {
-    return this.#replies;
+    return Atomics.load(this.#crash, REPLIES);
+  }
+
+  /** Whether the --crash-after reply has gone out: every request is dropped from then on. */
+  get #crashing(): boolean {
+    return Atomics.load(this.#crash, CRASHING) === 1;
   }
 
   /** --crash-after: claims a reply number before the route runs; false once N are claimed or sent. */
   reserve(): boolean {
-    if (this.#crashing || this.#reserved >= this.options.crashAfter) return false;
-    this.#reserved++;
-    return true;
+    const crash = this.#crash;
+    for (;;) {
+      if (this.#crashing) return false;
+      const claimed = Atomics.load(crash, RESERVED);
+      if (claimed >= this.options.crashAfter) return false;
+      if (Atomics.compareExchange(crash, RESERVED, claimed, claimed + 1) === claimed) return true;
+    }
   }
 
   /** A claimed reply was not given (an error reply instead): the number is free again. */
   release(): void {
-    this.#reserved--;
+    Atomics.sub(this.#crash, RESERVED, 1);
   }
 
   /** A claimed reply is going out; true for the N-th, after which every request is dropped. */
   commit(): boolean {
-    this.#replies++;
-    if (this.#replies < this.options.crashAfter) return false;
-    this.#crashing = true;
+    const replies = Atomics.add(this.#crash, REPLIES, 1) + 1;
+    if (replies < this.options.crashAfter) return false;
+    Atomics.store(this.#crash, CRASHING, 1);
     return true;
   }
 
   /** The N-th reply has left: exit shortly, once its bytes are on their way. */
   crashSoon(): void {
     const crash = this.#hooks.crash;
-    if (crash) setTimeout(() => crash(this.#replies), CRASH_DELAY_MS);
+    if (crash) setTimeout(() => crash(this.replies), CRASH_DELAY_MS);
   }
 }
 

@@ -1,6 +1,8 @@
-import { Ledger as RecordLedger, responseHash, type Verdict } from "../decide/records.ts";
-import { Tally } from "../decide/tally.ts";
+import { type Ledger, type LedgerLike, type Verdict } from "../decide/records.ts";
+import { Tally, type LiveTally } from "../decide/tally.ts";
 import { timingsFor, type Timings } from "../respond/timings.ts";
+import { replyHash } from "../respond/text-memo.ts";
+import { isoNow } from "./clock.ts";
 import type { Answer } from "./answer.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -14,12 +16,12 @@ interface Scored {
  * What the simulator meant, kept three ways: the ledger (per reply, optionally on disk), the tally
  * behind /sim/stats, and the Prometheus counters. Judge and unmatched requests are counted apart.
  */
-export class Oracle {
-  readonly tally = new Tally();
-
+export class Oracle<L extends LedgerLike = Ledger> {
   constructor(
-    readonly ledger: RecordLedger,
+    readonly ledger: L,
     readonly metrics: Metrics | undefined,
+    /** A SharedTally when --threads-http workers answer together. */
+    readonly tally: LiveTally = new Tally(),
   ) {}
 
   /**
@@ -71,7 +73,7 @@ export class Oracle {
     // A reply cut before its answer by the token limit gave no answer, whatever it meant to say.
     const verdict: Verdict = answer.finishReason === "length" && !answer.content.includes(plan.written ?? "\u0000") ? "no-answer" : plan.verdict;
     const record = this.ledger.append({
-      time: new Date().toISOString(),
+      time: isoNow(), // the same string as new Date().toISOString(), made once per millisecond
       id: scored.id,
       dataset: outcome.dataset!,
       question: outcome.questionId,
@@ -86,7 +88,7 @@ export class Oracle {
       verdict,
       // Simulated generation time: what a real server would have taken for this reply.
       latency_ms: Math.round((timings.prompt_ms + timings.predicted_ms) * 1000) / 1000,
-      response_hash: responseHash(answer.content),
+      response_hash: replyHash(answer.content), // responseHash, remembered for repeated short replies
     });
     this.tally.add(record);
     this.metrics?.onReply({

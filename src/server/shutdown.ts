@@ -9,11 +9,46 @@ export interface Stoppable {
   readonly pendingRequests?: number;
 }
 
+/** How a drain went: in-flight requests when it began, and those cut after the grace period. */
+export interface DrainResult {
+  readonly pending: number;
+  /** false when the grace period ran out first. */
+  readonly clean: boolean;
+  /** Requests still unfinished when cut (undefined when the server cannot tell). */
+  readonly left: number | undefined;
+}
+
+/**
+ * Stops accepting connections, lets in-flight replies (paced streams included) finish, and cuts
+ * whatever is left after `graceMs`. Each --threads-http worker drains its own server this way.
+ */
+export async function drain(server: Stoppable, graceMs: number): Promise<DrainResult> {
+  const pending = server.pendingRequests ?? 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const drained = Promise.resolve(server.stop(false)).then(() => true);
+  const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+  const clean = await Promise.race([drained, graceOver]);
+  clearTimeout(timer);
+  if (clean) return { pending, clean, left: undefined };
+  const left = server.pendingRequests;
+  await Promise.resolve(server.stop(true)).catch(() => undefined);
+  return { pending, clean, left };
+}
+
 export interface LifecycleOptions {
-  readonly server: Stoppable;
+  /** Drained on the first signal, unless `drain` is given. */
+  readonly server?: Stoppable;
   readonly graceMs: number;
-  /** Flushes the request log and closes the ledger. */
-  readonly flush: () => void;
+  /**
+   * Drains the server (default: drain(server, graceMs)); with --threads-http > 1, every worker's
+   * at once, summed.
+   */
+  readonly drain?: () => Promise<DrainResult>;
+  /**
+   * Flushes the request log and closes the ledger. A promise (workers flushing their logs) is
+   * awaited before the exit; a plain function exits at once, as one process always has.
+   */
+  readonly flush: (() => void) | (() => Promise<void>);
   /** The closing line's account of the run, e.g. "answered 12 matched requests, 9 correctly (75.0%)". */
   readonly summary: () => string;
   /** Ends requests that would hold the drain up for nothing (injected hangs). */
@@ -55,18 +90,9 @@ export class Lifecycle {
     }
     this.#stopping = true;
     o.beforeDrain?.();
-    const pending = o.server.pendingRequests ?? 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const drained = Promise.resolve(o.server.stop(false)).then(() => true);
-    const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), o.graceMs)));
-    const clean = await Promise.race([drained, graceOver]);
-    clearTimeout(timer);
-    let cut = "";
-    if (!clean) {
-      const left = o.server.pendingRequests;
-      cut = `; cut ${left ?? "the"} unfinished ${left === 1 ? "request" : "requests"} after --shutdown-grace-ms ${o.graceMs}`;
-      await Promise.resolve(o.server.stop(true)).catch(() => undefined);
-    }
+    const drainAll = o.drain ?? (() => (o.server ? drain(o.server, o.graceMs) : Promise.resolve({ pending: 0, clean: true, left: undefined })));
+    const { pending, clean, left } = await drainAll();
+    const cut = clean ? "" : `; cut ${left ?? "the"} unfinished ${left === 1 ? "request" : "requests"} after --shutdown-grace-ms ${o.graceMs}`;
     const waited = pending > 0 ? `; waited for ${pending} in-flight ${pending === 1 ? "request" : "requests"}` : "";
     this.#exit(0, `llama-sim: ${signal}, stopping; ${o.summary()}${waited}${cut}`);
   }
@@ -85,11 +111,18 @@ export class Lifecycle {
     if (this.#exited) return;
     this.#exited = true;
     const o = this.#options;
-    try {
-      o.flush();
-    } finally {
+    const finish = () => {
       o.log(line);
       o.exit(code);
+    };
+    let flushed: void | Promise<void>;
+    try {
+      flushed = o.flush();
+    } catch (error) {
+      finish();
+      throw error;
     }
+    if (flushed instanceof Promise) void flushed.catch(() => undefined).then(finish);
+    else finish();
   }
 }

@@ -1,6 +1,6 @@
 // Bodies of the /sim routes (issue 7 §3) as pure functions; app.ts routes to them.
-import type { Ledger } from "../decide/records.ts";
-import type { StatsOptions, Tally } from "../decide/tally.ts";
+import { pageJson, type Ledger, type LedgerLike } from "../decide/records.ts";
+import type { LiveTally, StatsOptions } from "../decide/tally.ts";
 import { invalidRequest } from "./errors.ts";
 
 export const LEDGER_PAGE_DEFAULT = 1000;
@@ -14,18 +14,22 @@ const WHOLE_NUMBER = /^\d{1,15}$/;
  * client pages on with `next`). A cursor that is not a whole number, or is ahead of the ledger
  * (e.g. from a previous server process), is a 400.
  */
-export function simLedgerBody(ledger: Ledger, query: URLSearchParams): string {
+export function simLedgerBody(ledger: Ledger, query: URLSearchParams): string;
+export function simLedgerBody(ledger: Pick<LedgerLike, "lastSeq" | "page">, query: URLSearchParams): string | Promise<string>;
+export function simLedgerBody(ledger: Pick<LedgerLike, "lastSeq" | "page">, query: URLSearchParams): string | Promise<string> {
   const since = wholeParam(query, "since", 0);
   const limit = Math.min(wholeParam(query, "limit", LEDGER_PAGE_DEFAULT), LEDGER_PAGE_MAX);
   if (limit < 1) throw invalidRequest(`limit must be at least 1 (got ${limit})`);
   if (since > ledger.lastSeq) {
     throw invalidRequest(`cursor since=${since} is ahead of the ledger (last record ${ledger.lastSeq}); start again from since=0`);
   }
-  return JSON.stringify(ledger.page(since, limit));
+  // With --threads-http > 1 the page comes from the owner thread's ring (decide/shared-ledger.ts).
+  const page = ledger.page(since, limit);
+  return page instanceof Promise ? page.then(pageJson) : pageJson(page);
 }
 
 /** GET /sim/stats. */
-export function simStatsBody(tally: Tally, options: StatsOptions): string {
+export function simStatsBody(tally: LiveTally, options: StatsOptions): string {
   return JSON.stringify(tally.stats(options));
 }
 

@@ -53,6 +53,39 @@ interface Waiter {
 export type SlotsListener = (processing: number, deferred: number) => void;
 
 /**
+ * With --threads-http > 1 the -np slots are divided among the workers (see slotShares): each worker
+ * runs its own pool over a range of the process's slot ids, and marks its slots busy in one shared
+ * byte array so /slots and /props from any worker show every slot.
+ */
+export interface SharedSlots {
+  /** One byte per slot of the process: 1 while busy. */
+  readonly busy: Uint8Array;
+  /** This pool's first slot id. */
+  readonly offset: number;
+  /** Task ids: first, first + step, ... so that no two workers' tasks share an id. */
+  readonly firstTask: number;
+  readonly taskStep: number;
+}
+
+/**
+ * How -np slots are divided among `workers` workers: as evenly as possible, in id order, and at
+ * least one each (so with -np below the worker count the process has one slot per worker).
+ * Shared slots with one FIFO queue across threads would need a cross-thread wake-up for every
+ * release; divided, a worker's queue stays the single-threaded one, at the price that a request
+ * may wait for a slot of its own worker while another worker's is idle.
+ */
+export function slotShares(slots: number, workers: number): { readonly offset: number; readonly count: number }[] {
+  const shares: { offset: number; count: number }[] = [];
+  let offset = 0;
+  for (let w = 0; w < workers; w++) {
+    const count = Math.max(1, Math.floor(slots / workers) + (w < slots % workers ? 1 : 0));
+    shares.push({ offset, count });
+    offset += count;
+  }
+  return shares;
+}
+
+/**
  * -np slots, as llama-server runs them: a task takes as many slots as it generates sequences (n
  * choices), and waits in a FIFO queue while too few are idle — never a 429 or 503. A task that
  * gives up while queued (its client disconnected) leaves the queue at once; one that gives up
@@ -74,6 +107,9 @@ export class SlotPool implements SlotView {
   #idleHead = 0;
   #idle: number;
   #nextTask = 0;
+  readonly #offset: number;
+  readonly #taskStep: number;
+  readonly #sharedBusy: Uint8Array | undefined;
   readonly #queue: Waiter[] = [];
   #queueHead = 0;
   #deferred = 0;
@@ -83,8 +119,13 @@ export class SlotPool implements SlotView {
     readonly nCtx: number,
     private readonly listener?: SlotsListener,
     private readonly now: () => number = () => performance.now(),
+    shared?: SharedSlots,
   ) {
     if (!(Number.isInteger(total) && total >= 1)) throw new RangeError(`slot count must be a positive integer (got ${total})`);
+    this.#offset = shared?.offset ?? 0;
+    this.#nextTask = shared?.firstTask ?? 0;
+    this.#taskStep = shared?.taskStep ?? 1;
+    this.#sharedBusy = shared?.busy;
     this.#tasks = new Array<Lease | undefined>(total).fill(undefined);
     this.#busy = new Uint8Array(total);
     this.#idleRing = Int32Array.from({ length: total }, (_, id) => id);
@@ -133,8 +174,10 @@ export class SlotPool implements SlotView {
   release(lease: Lease): void {
     if (lease.released) return;
     lease.released = true;
-    for (const id of lease.slots) {
+    for (const slot of lease.slots) {
+      const id = slot - this.#offset;
       this.#busy[id] = 0;
+      if (this.#sharedBusy) Atomics.store(this.#sharedBusy, slot, 0);
       this.#idleRing[(this.#idleHead + this.#idle++) % this.total] = id;
     }
     this.#pump();
@@ -144,7 +187,7 @@ export class SlotPool implements SlotView {
   states(): readonly SlotState[] {
     const now = this.now();
     return this.#tasks.map((lease, id) => {
-      const state: SlotState = { id, nCtx: this.nCtx, isProcessing: this.#busy[id] === 1 };
+      const state: SlotState = { id: this.#offset + id, nCtx: this.nCtx, isProcessing: this.#busy[id] === 1 };
       return lease === undefined ? state : { ...state, task: taskState(lease, now) };
     });
   }
@@ -156,10 +199,12 @@ export class SlotPool implements SlotView {
       this.#idleHead = (this.#idleHead + 1) % this.total;
       this.#idle--;
       this.#busy[id] = 1;
-      slots.push(id);
+      if (this.#sharedBusy) Atomics.store(this.#sharedBusy, this.#offset + id, 1);
+      slots.push(this.#offset + id);
     }
-    const lease = new Lease(this.#nextTask++, slots, task);
-    for (const id of slots) this.#tasks[id] = lease;
+    const lease = new Lease(this.#nextTask, slots, task);
+    this.#nextTask += this.#taskStep;
+    for (const id of slots) this.#tasks[id - this.#offset] = lease;
     this.#changed();
     return lease;
   }
@@ -214,4 +259,34 @@ function taskState(lease: Lease, now: number): SlotTask {
     nRemain: limit < 0 ? -1 : Math.max(0, limit - decoded),
     nDecoded: decoded,
   };
+}
+
+/**
+ * The process's slots as /slots and /props show them with --threads-http > 1: this worker's own
+ * (with their tasks), and the others' busy or idle from the shared flags (their tasks live in the
+ * other threads).
+ */
+export class ProcessSlots implements SlotView {
+  readonly total: number;
+
+  constructor(
+    readonly local: SlotPool,
+    readonly busy: Uint8Array,
+    readonly offset: number,
+  ) {
+    this.total = busy.length;
+  }
+
+  get nCtx(): number {
+    return this.local.nCtx;
+  }
+
+  states(): readonly SlotState[] {
+    const own = this.local.states();
+    return Array.from({ length: this.total }, (_, id) => {
+      const local = id - this.offset;
+      if (local >= 0 && local < own.length) return own[local]!;
+      return { id, nCtx: this.nCtx, isProcessing: Atomics.load(this.busy, id) === 1 };
+    });
+  }
 }

@@ -58,7 +58,7 @@ describe("--ttft-ms and --tps, measured by the openai SDK", () => {
     expect(tokenTimes.length).toBe(usage!.completion_tokens);
     const ttft = tokenTimes[0]!;
     expect(ttft).toBeGreaterThanOrEqual(300);
-    expect(ttft).toBeLessThan(300 + 300);
+    expect(ttft).toBeLessThan(300 + 800);
     const rate = ((tokenTimes.length - 1) * 1000) / (tokenTimes.at(-1)! - tokenTimes[0]!);
     expect(Math.abs(rate - 40) / 40).toBeLessThan(0.15);
     expect(timings!.prompt_ms).toBe(300);
@@ -80,7 +80,7 @@ describe("--ttft-ms and --tps, measured by the openai SDK", () => {
     expect(body.timings.predicted_ms).toBeCloseTo(body.usage.completion_tokens * 20, 3);
     const total = body.timings.prompt_ms + body.timings.predicted_ms;
     expect(elapsed).toBeGreaterThanOrEqual(total);
-    expect(elapsed).toBeLessThan(total + 400);
+    expect(elapsed).toBeLessThan(total + 800);
     await sim.stop();
   });
 
@@ -93,10 +93,10 @@ describe("--ttft-ms and --tps, measured by the openai SDK", () => {
     expect(final.timings.predicted_per_second).toBe(2);
     // Simulated: 5 s to the first token, 500 ms per token; real: a fiftieth.
     expect(events[0]!.at).toBeGreaterThanOrEqual(100);
-    expect(events[0]!.at).toBeLessThan(100 + 300);
+    expect(events[0]!.at).toBeLessThan(100 + 800);
     const realTotal = (final.timings.prompt_ms + final.timings.predicted_ms) / 50;
     expect(events.at(-1)!.at).toBeGreaterThanOrEqual(realTotal);
-    expect(events.at(-1)!.at).toBeLessThan(realTotal + 400);
+    expect(events.at(-1)!.at).toBeLessThan(realTotal + 800);
     await sim.stop();
   });
 
@@ -150,7 +150,7 @@ describe("slots (-np) under N + k clients", () => {
     for (const k of [1, 2]) {
       for (const d of wave(k)) {
         const previousEnd = Math.min(...wave(k - 1).map((p) => p.end));
-        expect(d.ttft).toBeGreaterThanOrEqual(previousEnd + 100 - 20);
+        expect(d.ttft).toBeGreaterThanOrEqual(previousEnd + 100 - 50);
       }
     }
     const after = await (await fetch(`${sim.url}/metrics`)).text();
@@ -176,7 +176,7 @@ describe("slots (-np) under N + k clients", () => {
     await secondReader.cancel();
     // At 5 tok/s the first reply had seconds left; the second got the slot at the abort, then waited its 50 ms TTFT.
     expect(firstEventAt).toBeGreaterThanOrEqual(abortedAt + 50);
-    expect(firstEventAt).toBeLessThan(abortedAt + 50 + 300);
+    expect(firstEventAt).toBeLessThan(abortedAt + 50 + 800);
     await sim.stop();
   });
 });

@@ -85,7 +85,7 @@ describe("pacing: a client measures the configured TTFT and rate", () => {
     expect(deltas.length).toBeGreaterThan(3);
     // The first token after --ttft-ms (never before), within a generous margin.
     expect(chunks[0]!.at).toBeGreaterThanOrEqual(150);
-    expect(chunks[0]!.at).toBeLessThan(150 + 250);
+    expect(chunks[0]!.at).toBeLessThan(150 + 800);
     const rate = ((deltas.length - 1) * 1000) / (deltas.at(-1)!.at - deltas[0]!.at);
     expect(Math.abs(rate - 40) / 40).toBeLessThan(0.25);
     const timings = chunks.at(-1)!.json.timings;
@@ -105,7 +105,7 @@ describe("pacing: a client measures the configured TTFT and rate", () => {
     expect(timings.prompt_per_second).toBeCloseTo((usage.prompt_tokens * 1000) / timings.prompt_ms, 2);
     expect(timings.predicted_per_second).toBe(50);
     expect(elapsed).toBeGreaterThanOrEqual(expected);
-    expect(elapsed).toBeLessThan(expected + 300);
+    expect(elapsed).toBeLessThan(expected + 1000); // generous: an upper bound only catches a runaway delay
   });
 
   test("/metrics and the ledger see the simulated speeds too", async () => {
@@ -127,10 +127,10 @@ describe("pacing: a client measures the configured TTFT and rate", () => {
     expect(last.timings.prompt_ms).toBe(2000);
     expect(last.timings.predicted_per_second).toBe(5);
     expect(events[0]!.at).toBeGreaterThanOrEqual(100);
-    expect(events[0]!.at).toBeLessThan(100 + 250);
+    expect(events[0]!.at).toBeLessThan(100 + 1000);
     const simulatedTotal = last.timings.prompt_ms + last.timings.predicted_ms;
     expect(events.at(-1)!.at).toBeGreaterThanOrEqual(simulatedTotal / 20);
-    expect(events.at(-1)!.at).toBeLessThan(simulatedTotal / 20 + 300);
+    expect(events.at(-1)!.at).toBeLessThan(simulatedTotal / 20 + 1000);
   });
 
   test("the native and OpenAI text streams are paced too, one chunk per token", async () => {
@@ -144,7 +144,8 @@ describe("pacing: a client measures the configured TTFT and rate", () => {
       const tokens = path === "/completion" ? final.tokens_predicted : final.usage.completion_tokens;
       expect(texts.length - 1).toBe(tokens);
       // tokens - 1 gaps of 10 ms from the first chunk to the last (then one more to the end).
-      expect(events.at(-2)!.at - events[0]!.at).toBeGreaterThanOrEqual((tokens - 1) * 10 - 3);
+      // 40 ms slack: a late first read on a loaded machine shortens the measured span (unpaced it would be ~0).
+      expect(events.at(-2)!.at - events[0]!.at).toBeGreaterThanOrEqual((tokens - 1) * 10 - 40);
       expect(final.timings.predicted_per_second).toBe(100);
     }
   });

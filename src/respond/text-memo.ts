@@ -1,0 +1,31 @@
+import { responseHash } from "../decide/records.ts";
+
+/**
+ * Per distinct short reply text, its JSON string literal and its ledger hash, each made once.
+ * Short replies repeat (a question's correct reply, its few plausible wrong ones, in each answer
+ * format), and escaping (JSON.stringify) and hashing (SHA-1) cost more than a Map lookup. Long
+ * replies (reasoning) rarely repeat and are not kept. Each map is emptied when full: a bound on
+ * memory that costs one refill.
+ */
+const MAX_TEXT = 512;
+const MAX_ENTRIES = 16384;
+
+function memo(make: (text: string) => string): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    if (text.length > MAX_TEXT) return make(text);
+    let value = known.get(text);
+    if (value === undefined) {
+      if (known.size >= MAX_ENTRIES) known.clear();
+      value = make(text);
+      known.set(text, value);
+    }
+    return value;
+  };
+}
+
+/** JSON.stringify(text): the text as a JSON string literal. */
+export const jsonText: (text: string) => string = memo((text) => JSON.stringify(text));
+
+/** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
+export const replyHash: (text: string) => string = memo(responseHash);
