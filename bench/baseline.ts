@@ -1,16 +1,18 @@
 // The floor of the HTTP stack: a plain Bun.serve that does what every llama-sim request must do
 // anyway — read and parse the JSON body — and answers with a FIXED reply of llama-sim's shape and size:
 // a chat.completion JSON, or for "stream": true the same SSE sequence (role chunk, one chunk per
-// piece of the same reply text, finish chunk with timings, [DONE]) as one buffered body, as llama-sim
-// sends it. Same response headers as llama-sim. No matching, no randomness, no rendering, no log.
+// piece of the same reply text, finish chunk with timings, [DONE]) as one buffered body, or with
+// --sse-events event by event (one chunk and one flush each, through a direct stream: as llama-sim
+// sends a stream). Same response headers as llama-sim. No matching, no randomness, no rendering, no log.
 //
-//   bun bench/baseline.ts [--port N]      (bench/run.ts compiles it with `bun build --compile`,
-//                                          the same runtime and build as ./llama-sim)
+//   bun bench/baseline.ts [--port N] [--sse-events]   (bench/run.ts compiles it with `bun build
+//                                          --compile`, the same runtime and build as ./llama-sim)
 // Prints "baseline listening on http://127.0.0.1:PORT" on stderr, like llama-sim's banner.
 
 const args = process.argv.slice(2);
 const portArg = args.indexOf("--port");
 const port = portArg >= 0 ? Number(args[portArg + 1]) : 0;
+const eventByEvent = args.includes("--sse-events");
 
 const CONTENT = "Let me work through this problem step by step.\n\nThe answer is \\boxed{116}.";
 const ID = "chatcmpl-hEjjI3vwoCY1Iqp33PZPiLP7kuNc7WLh";
@@ -35,12 +37,29 @@ const COMPLETION = JSON.stringify({
 const chunk = (choices: unknown[], extra?: Record<string, unknown>) =>
   `data: ${JSON.stringify({ choices, created: CREATED, id: ID, model: "llama", system_fingerprint: FINGERPRINT, object: "chat.completion.chunk", ...extra })}\n\n`;
 const delta = (d: Record<string, unknown>) => [{ finish_reason: null, index: 0, delta: d }];
-const STREAM = [
+const EVENTS = [
   chunk(delta({ role: "assistant", content: null })),
   ...(CONTENT.match(/\s*\S{1,8}|\s+$/gu) ?? []).map((piece) => chunk(delta({ content: piece }))),
   chunk([{ finish_reason: "stop", index: 0, delta: {} }], { timings }),
   "data: [DONE]\n\n",
-].join("");
+];
+const STREAM = EVENTS.join("");
+
+/** The same events, each its own chunk and flush, as llama-sim's server/sse.ts writes a stream. */
+function eventStream(): ReadableStream {
+  return new ReadableStream({
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
+      for (const event of EVENTS) {
+        const wrote = controller.write(event);
+        if (wrote instanceof Promise) await wrote;
+        const flushed = controller.flush();
+        if (flushed instanceof Promise) await flushed;
+      }
+      controller.close();
+    },
+  });
+}
 
 const JSON_HEADERS = { Server: "llama.cpp", "Content-Type": "application/json; charset=utf-8" };
 const SSE_HEADERS = { Server: "llama.cpp", "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
@@ -54,9 +73,8 @@ const server = Bun.serve({
   async fetch(req) {
     if (req.method === "POST") {
       const body = (await req.json()) as { stream?: unknown };
-      return body.stream === true
-        ? new Response(STREAM, { headers: SSE_HEADERS })
-        : new Response(COMPLETION, { headers: JSON_HEADERS });
+      if (body.stream !== true) return new Response(COMPLETION, { headers: JSON_HEADERS });
+      return new Response(eventByEvent ? eventStream() : STREAM, { headers: SSE_HEADERS });
     }
     return new Response(HEALTH, { headers: JSON_HEADERS });
   },

@@ -444,7 +444,7 @@ function resolveServerFlags(values: Values, env: Env, ignored: readonly IgnoredF
     const given = pick(values, env, name);
     return given ? parseSignedInteger(given.text, given.from, min, max) : undefined;
   };
-  const parallel = signed("parallel", -1, 4096);
+  const parallel = signed("parallel", -1, 65536);
   if (parallel === 0) throw new ConfigError(`${pick(values, env, "parallel")!.from} must be a positive number of slots, or -1 for auto (got "0")`);
   const ctxSize = signed("ctx-size", 0, 16_777_216) ?? DEFAULTS.ctxSize;
   const layout = slotLayout(parallel, ctxSize, pickBool(values, env, "kv-unified"));

@@ -1,15 +1,15 @@
-// The records the ledger keeps in memory for GET /sim/ledger (--ledger-keep, 100,000 by default),
-// held column by column rather than as one object each.
+// The records the ledger keeps in memory for GET /sim/ledger (--ledger-keep, 100,000 by default), held
+// in typed arrays rather than as an object (and strings) per record.
 import type { LedgerRecord, Verdict } from "./records.ts";
 
 /**
- * Every field of a LedgerRecord and the column it is kept in: a field added to LedgerRecord
- * without a column here is a type error, so the ring never drops one silently.
+ * Every field of a LedgerRecord and how the ring keeps it: a field added to LedgerRecord without a
+ * column here is a type error, so the ring never drops one silently.
  */
 const COLUMNS = {
-  seq: "slot",
-  time: "text",
-  id: "text",
+  seq: "number",
+  time: "time",
+  id: "bytes",
   dataset: "text",
   question: "text",
   attempt: "number",
@@ -20,110 +20,201 @@ const COLUMNS = {
   form: "text",
   style: "text",
   format: "text",
-  verdict: "verdict",
+  verdict: "code",
   latency_ms: "number",
-  response_hash: "text",
+  response_hash: "hex",
   worker: "number",
-} as const satisfies Record<keyof LedgerRecord, "slot" | "text" | "number" | "verdict">;
-export const RING_FIELDS: readonly (keyof LedgerRecord)[] = Object.keys(COLUMNS) as (keyof LedgerRecord)[];
+} as const satisfies Record<keyof LedgerRecord, "number" | "time" | "bytes" | "text" | "code" | "hex">;
+/** The fields, in the order records are written (JSON key order). */
+export const RING_FIELDS = Object.keys(COLUMNS) as readonly (keyof LedgerRecord)[];
 
-const VERDICT_CODES: readonly Verdict[] = ["correct", "wrong", "no-answer", "error"];
+const VERDICTS: readonly Verdict[] = ["correct", "wrong", "no-answer", "error"];
 const VERDICT_CODE: Readonly<Record<Verdict, number>> = { correct: 0, wrong: 1, "no-answer": 2, error: 3 };
-const NO_WORKER = -1;
+/** The text columns, in `#texts` order. */
+const TEXT_FIELDS = ["dataset", "question", "gold", "given", "written", "form", "style", "format"] as const;
+const NULL_TEXT = -1;
+/** Per-slot flags: fields kept as they are (in `#odd`) because they do not have the usual shape. */
+const ODD_TIME = 1;
+const ODD_ID = 2;
+const ODD_HASH = 4;
+const HEX = /^[0-9a-f]{16}$/;
+
+/** Bytes per record: a row keeps a record's fields together, so storing one touches two or three cache lines. */
+const ROW = 144;
+// Offsets in a row: six doubles (seq, time ms, attempt, choice, latency_ms, worker), then eight text
+// indices (int32), then the hash (two uint32), verdict, flags, id length (bytes), then the id's bytes.
+const F64_PER_ROW = ROW / 8;
+const I32_PER_ROW = ROW / 4;
+const TEXTS_AT = 12; // int32 index of the first text index (byte 48)
+const HASH_AT = 20; // uint32 index of the hash (byte 80)
+const VERDICT_AT = 88;
+const FLAGS_AT = 89;
+const ID_LENGTH_AT = 90;
+const ID_AT = 96;
 
 /**
- * A ring of the newest `keep` records: the record with seq s sits at (s - 1) % keep. Kept as one
- * object per record, 100,000 records are 100,000 objects that outlive every young collection and
- * that each old collection walks again; in typed arrays and arrays of the (mostly shared) strings,
- * the garbage collector has next to nothing to promote or trace, which costs a busy server several
- * microseconds per reply less. get() rebuilds the same object, keys in the same order.
+ * The newest `keep` records, record seq s at slot (s - 1) % keep. As one object per record, 100,000
+ * records (with their ids, times and hashes) are a few hundred thousand objects that every old
+ * collection walks again and every freed one makes the collector work for; a busy server spent
+ * about a fifth of its CPU on that. Here a record is one 144-byte row of one buffer, which the
+ * collector never looks inside: its repeating strings (dataset, question, gold, answers, form,
+ * style, format) as indices into a table of distinct strings, its id as bytes, its time as
+ * milliseconds, its hash as two integers. get() builds the same object again, keys in the same order.
  */
 export class RecordRing {
   readonly keep: number;
-  readonly #seq: Float64Array;
-  readonly #attempt: Float64Array;
-  readonly #choice: Float64Array;
-  readonly #latency: Float64Array;
-  readonly #worker: Float64Array;
-  readonly #verdict: Uint8Array;
-  readonly #time: string[];
-  readonly #id: string[];
-  readonly #dataset: string[];
-  readonly #question: string[];
-  readonly #gold: string[];
-  readonly #given: (string | null)[];
-  readonly #written: (string | null)[];
-  readonly #form: string[];
-  readonly #style: string[];
-  readonly #format: string[];
-  readonly #hash: string[];
+  readonly #f64: Float64Array;
+  readonly #i32: Int32Array;
+  readonly #u32: Uint32Array;
+  readonly #u8: Uint8Array;
+  /** Values kept as they are: the rare time, id or hash without the usual shape, by slot. */
+  readonly #odd = new Map<number, { time?: string; id?: string; hash?: string }>();
+  /** Distinct strings of the text fields, and each one's index. */
+  #strings: string[] = [];
+  #index = new Map<string, number>();
+  /** The last time string seen and its milliseconds: consecutive records share one. */
+  #lastTime = "";
+  #lastMs = 0;
+  #lastTimeExact = false;
 
   constructor(keep: number) {
     this.keep = keep;
-    this.#seq = new Float64Array(keep);
-    this.#attempt = new Float64Array(keep);
-    this.#choice = new Float64Array(keep);
-    this.#latency = new Float64Array(keep);
-    this.#worker = new Float64Array(keep);
-    this.#verdict = new Uint8Array(keep);
-    const texts = () => new Array<string>(keep).fill("");
-    this.#time = texts();
-    this.#id = texts();
-    this.#dataset = texts();
-    this.#question = texts();
-    this.#gold = texts();
-    this.#given = new Array<string | null>(keep).fill(null);
-    this.#written = new Array<string | null>(keep).fill(null);
-    this.#form = texts();
-    this.#style = texts();
-    this.#format = texts();
-    this.#hash = texts();
+    const buffer = new ArrayBuffer(keep * ROW);
+    this.#f64 = new Float64Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+    this.#u32 = new Uint32Array(buffer);
+    this.#u8 = new Uint8Array(buffer);
   }
 
   put(r: LedgerRecord): void {
     if (this.keep === 0) return;
-    const i = (r.seq - 1) % this.keep;
-    this.#seq[i] = r.seq;
-    this.#time[i] = r.time;
-    this.#id[i] = r.id;
-    this.#dataset[i] = r.dataset;
-    this.#question[i] = r.question;
-    this.#attempt[i] = r.attempt;
-    this.#choice[i] = r.choice;
-    this.#gold[i] = r.gold;
-    this.#given[i] = r.given;
-    this.#written[i] = r.written;
-    this.#form[i] = r.form;
-    this.#style[i] = r.style;
-    this.#format[i] = r.format;
-    this.#verdict[i] = VERDICT_CODE[r.verdict];
-    this.#latency[i] = r.latency_ms;
-    this.#hash[i] = r.response_hash;
-    this.#worker[i] = r.worker ?? NO_WORKER;
+    const slot = (r.seq - 1) % this.keep;
+    const row = slot * ROW;
+    const u8 = this.#u8;
+    if (u8[row + FLAGS_AT] !== 0) this.#odd.delete(slot);
+    let odd: { time?: string; id?: string; hash?: string } | undefined;
+    const f = this.#f64;
+    const d = slot * F64_PER_ROW;
+    f[d] = r.seq;
+    if (r.time !== this.#lastTime) this.#readTime(r.time);
+    if (this.#lastTimeExact) f[d + 1] = this.#lastMs;
+    else (odd ??= {}).time = r.time;
+    f[d + 2] = r.attempt;
+    f[d + 3] = r.choice;
+    f[d + 4] = r.latency_ms;
+    f[d + 5] = r.worker ?? NaN;
+    const i32 = this.#i32;
+    const t = slot * I32_PER_ROW + TEXTS_AT;
+    for (let k = 0; k < TEXT_FIELDS.length; k++) i32[t + k] = this.#intern(r[TEXT_FIELDS[k]!]);
+    u8[row + VERDICT_AT] = VERDICT_CODE[r.verdict];
+    if (!this.#putId(row, r.id)) (odd ??= {}).id = r.id;
+    if (!this.#putHash(slot, r.response_hash)) (odd ??= {}).hash = r.response_hash;
+    let flags = 0;
+    if (odd !== undefined) {
+      flags = (odd.time !== undefined ? ODD_TIME : 0) | (odd.id !== undefined ? ODD_ID : 0) | (odd.hash !== undefined ? ODD_HASH : 0);
+      this.#odd.set(slot, odd);
+    }
+    u8[row + FLAGS_AT] = flags;
+    // Distinct strings pile up (wrong answers, many questions); keep the table to what rows still use.
+    if (this.#strings.length > 2 * this.keep + 1024) this.#compact();
   }
 
   /** The record with this seq, which must be among the newest `keep` put. */
   get(seq: number): LedgerRecord {
-    const i = (seq - 1) % this.keep;
-    const record: LedgerRecord = {
-      seq: this.#seq[i]!,
-      time: this.#time[i]!,
-      id: this.#id[i]!,
-      dataset: this.#dataset[i]!,
-      question: this.#question[i]!,
-      attempt: this.#attempt[i]!,
-      choice: this.#choice[i]!,
-      gold: this.#gold[i]!,
-      given: this.#given[i]!,
-      written: this.#written[i]!,
-      form: this.#form[i]!,
-      style: this.#style[i]!,
-      format: this.#format[i]!,
-      verdict: VERDICT_CODES[this.#verdict[i]!]!,
-      latency_ms: this.#latency[i]!,
-      response_hash: this.#hash[i]!,
+    const slot = (seq - 1) % this.keep;
+    const row = slot * ROW;
+    const f = this.#f64;
+    const d = slot * F64_PER_ROW;
+    const odd = this.#u8[row + FLAGS_AT] !== 0 ? this.#odd.get(slot) : undefined;
+    const t = slot * I32_PER_ROW + TEXTS_AT;
+    const text = (k: number) => {
+      const i = this.#i32[t + k]!;
+      return i === NULL_TEXT ? null : this.#strings[i]!;
     };
-    const worker = this.#worker[i]!;
-    return worker === NO_WORKER ? record : { ...record, worker };
+    const record: LedgerRecord = {
+      seq: f[d]!,
+      time: odd?.time ?? new Date(f[d + 1]!).toISOString(),
+      id: odd?.id ?? String.fromCharCode(...this.#u8.subarray(row + ID_AT, row + ID_AT + this.#u8[row + ID_LENGTH_AT]!)),
+      dataset: text(0)!,
+      question: text(1)!,
+      attempt: f[d + 2]!,
+      choice: f[d + 3]!,
+      gold: text(2)!,
+      given: text(3),
+      written: text(4),
+      form: text(5)!,
+      style: text(6)!,
+      format: text(7)!,
+      verdict: VERDICTS[this.#u8[row + VERDICT_AT]!]!,
+      latency_ms: f[d + 4]!,
+      response_hash: odd?.hash ?? this.#hashText(slot),
+    };
+    const worker = f[d + 5]!;
+    return Number.isNaN(worker) ? record : { ...record, worker };
+  }
+
+  /** Distinct strings held now (for tests of the compaction). */
+  get distinctStrings(): number {
+    return this.#strings.length;
+  }
+
+  #readTime(time: string): void {
+    this.#lastTime = time;
+    const ms = Date.parse(time);
+    // Kept as milliseconds only when they give the very same string back (toISOString's form, as records are written).
+    this.#lastTimeExact = Number.isFinite(ms) && new Date(ms).toISOString() === time;
+    this.#lastMs = ms;
+  }
+
+  #intern(text: string | null): number {
+    if (text === null) return NULL_TEXT;
+    let i = this.#index.get(text);
+    if (i === undefined) {
+      i = this.#strings.length;
+      this.#strings.push(text);
+      this.#index.set(text, i);
+    }
+    return i;
+  }
+
+  /** Only the strings that some row still uses, renumbered. */
+  #compact(): void {
+    const old = this.#strings;
+    this.#strings = [];
+    this.#index = new Map();
+    const i32 = this.#i32;
+    for (let slot = 0; slot < this.keep; slot++) {
+      const t = slot * I32_PER_ROW + TEXTS_AT;
+      for (let k = 0; k < TEXT_FIELDS.length; k++) {
+        const i = i32[t + k]!;
+        if (i !== NULL_TEXT) i32[t + k] = this.#intern(old[i]!);
+      }
+    }
+  }
+
+  #putId(row: number, id: string): boolean {
+    if (id.length > ROW - ID_AT) return false;
+    const u8 = this.#u8;
+    const at = row + ID_AT;
+    for (let j = 0; j < id.length; j++) {
+      const c = id.charCodeAt(j);
+      if (c > 0x7f) return false;
+      u8[at + j] = c;
+    }
+    u8[row + ID_LENGTH_AT] = id.length;
+    return true;
+  }
+
+  #putHash(slot: number, hash: string): boolean {
+    if (!HEX.test(hash)) return false;
+    const h = slot * I32_PER_ROW + HASH_AT;
+    this.#u32[h] = parseInt(hash.slice(0, 8), 16);
+    this.#u32[h + 1] = parseInt(hash.slice(8), 16);
+    return true;
+  }
+
+  #hashText(slot: number): string {
+    const h = slot * I32_PER_ROW + HASH_AT;
+    return this.#u32[h]!.toString(16).padStart(8, "0") + this.#u32[h + 1]!.toString(16).padStart(8, "0");
   }
 }

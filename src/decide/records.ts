@@ -90,7 +90,7 @@ export function responseHash(content: string): string {
 
 export class Ledger implements LedgerLike {
   readonly #keep: number;
-  /** Ring buffer: record with seq s lives at (s - 1) % keep while kept; in columns, not objects (record-ring.ts). */
+  /** Ring buffer: record with seq s lives at (s - 1) % keep while kept, in typed arrays (record-ring.ts). */
   readonly #ring: RecordRing;
   #lastSeq = 0;
   #fd: number | undefined;

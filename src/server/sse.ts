@@ -57,7 +57,11 @@ export function sseResponse(events: Iterable<string> | AsyncIterable<string>, he
         if (typeof push === "function") await push.call(iterator, controller);
         else {
           for (;;) {
-            const step = await iterator.next();
+            // A plain iterator's steps are not awaited: an instant reply's events then all go out in this
+            // turn of the event loop (one chunk each, in as few TCP segments as the socket makes of them)
+            // instead of one await, and one send, per event.
+            const next = iterator.next();
+            const step = next instanceof Promise ? await next : next;
             if (step.done || cancelled) break;
             // Each event leaves as its own chunk; awaiting a pending write or flush is the backpressure.
             const wrote = controller.write(step.value);

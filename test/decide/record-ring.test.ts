@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { RecordRing, RING_FIELDS } from "../../src/decide/record-ring.ts";
+import { responseHash, type LedgerRecord } from "../../src/decide/records.ts";
+
+const VERDICTS = ["correct", "wrong", "no-answer", "error"] as const;
+
+/** Records as the oracle writes them, plus the shapes the ring keeps aside (odd times, ids and hashes). */
+const recordArb = (seq: number) =>
+  fc.record({
+    time: fc.oneof(
+      fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constantFrom("2026-11-30T05:40:46Z", "yesterday", ""),
+    ),
+    id: fc.oneof(fc.stringMatching(/^chatcmpl-[0-9A-Za-z]{32}$/), fc.string({ maxLength: 60 }), fc.constant("cmpl-ünïcode")),
+    dataset: fc.constantFrom("aime", "gsm8k", "gpqa", "owner/name"),
+    question: fc.string({ maxLength: 12 }),
+    attempt: fc.nat(),
+    choice: fc.nat({ max: 8 }),
+    gold: fc.string({ maxLength: 8 }),
+    given: fc.option(fc.string({ maxLength: 8 })),
+    written: fc.option(fc.string({ maxLength: 8 })),
+    form: fc.constantFrom("canonical", "thousands", "none"),
+    style: fc.constantFrom("short", "reasoning", "think", "none"),
+    format: fc.constantFrom("boxed", "answer-line", "none"),
+    verdict: fc.constantFrom(...VERDICTS),
+    latency_ms: fc.double({ min: 0, max: 1e7, noNaN: true }),
+    response_hash: fc.oneof(fc.string({ maxLength: 20 }).map((s) => responseHash(s)), fc.constantFrom("", "not-hex-0123456z", "ABCDEF0123456789")),
+    worker: fc.option(fc.nat({ max: 7 }), { nil: undefined }),
+  }).map((r): LedgerRecord => {
+    const { worker, ...rest } = r;
+    // The oracle's key order; `worker` only when set (--threads-http), last.
+    return worker === undefined ? { seq, ...rest } : { seq, ...rest, worker };
+  });
+
+describe("RecordRing", () => {
+  test("keeps every LedgerRecord field", () => {
+    expect([...RING_FIELDS].map(String).sort()).toEqual(
+      ["seq", "time", "id", "dataset", "question", "attempt", "choice", "gold", "given", "written", "form", "style", "format", "verdict", "latency_ms", "response_hash", "worker"].sort(),
+    );
+  });
+
+  test("gives back the record put, same values and same key order (JSON text), whatever its fields hold", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 5 }), (seq, keep) =>
+        fc.assert(
+          fc.property(recordArb(seq), (record) => {
+            const ring = new RecordRing(keep);
+            ring.put(record);
+            const back = ring.get(seq);
+            expect(JSON.stringify(back)).toBe(JSON.stringify(record));
+            expect(back).toStrictEqual(record);
+          }),
+          { numRuns: 20 },
+        ),
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  test("holds the newest `keep` records, each in its slot, and overwriting a slot forgets what was kept aside for it", () => {
+    const keep = 7;
+    const ring = new RecordRing(keep);
+    const records: LedgerRecord[] = [];
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 40, maxLength: 40 }), (seeds) => {
+        records.length = 0;
+        seeds.forEach((n, i) => {
+          const seq = i + 1;
+          const record = fc.sample(recordArb(seq), { seed: n, numRuns: 1 })[0]!;
+          records.push(record);
+          ring.put(record);
+        });
+        for (let seq = records.length - keep + 1; seq <= records.length; seq++) expect(ring.get(seq)).toStrictEqual(records[seq - 1]!);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test("keeps its table of distinct strings bounded: strings no kept record uses are dropped", () => {
+    const keep = 10;
+    const ring = new RecordRing(keep);
+    const make = (seq: number): LedgerRecord => ({
+      seq,
+      time: new Date(1_800_000_000_000 + seq).toISOString(),
+      id: `chatcmpl-${String(seq).padStart(32, "0")}`,
+      dataset: "gsm8k",
+      question: `q${seq}`,
+      attempt: 0,
+      choice: 0,
+      gold: String(seq),
+      given: String(seq + 1),
+      written: String(seq + 1),
+      form: "canonical",
+      style: "short",
+      format: "boxed",
+      verdict: "wrong",
+      latency_ms: 1,
+      response_hash: responseHash(String(seq)),
+    });
+    for (let seq = 1; seq <= 5000; seq++) ring.put(make(seq));
+    // Each record brings three new strings; the table never holds much more than the kept rows use.
+    expect(ring.distinctStrings).toBeLessThanOrEqual(2 * keep + 1024 + 3);
+    for (let seq = 4991; seq <= 5000; seq++) expect(ring.get(seq)).toStrictEqual(make(seq));
+  });
+
+  test("keep 0 holds nothing and put is harmless", () => {
+    const ring = new RecordRing(0);
+    ring.put(fc.sample(recordArb(1), { seed: 1, numRuns: 1 })[0]!);
+    expect(ring.keep).toBe(0);
+  });
+});
