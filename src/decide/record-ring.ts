@@ -33,6 +33,15 @@ const VERDICT_CODE: Readonly<Record<Verdict, number>> = { correct: 0, wrong: 1, 
 /** The text columns, in `#texts` order. */
 const TEXT_FIELDS = ["dataset", "question", "gold", "given", "written", "form", "style", "format"] as const;
 const NULL_TEXT = -1;
+/** `given` is `gold` (a correct reply), `written` is `given` (canonical form): no lookup, nothing stored. */
+const SAME_AS_GOLD = -2;
+const SAME_AS_GIVEN = -3;
+/** question and gold: the dataset's own strings, kept by reference in chunks (see #refs). */
+const QUESTION = 1;
+const GOLD = 2;
+const GIVEN = 3;
+const WRITTEN = 4;
+const CHUNK = 1024;
 /** Per-slot flags: fields kept as they are (in `#odd`) because they do not have the usual shape. */
 const ODD_TIME = 1;
 const ODD_ID = 2;
@@ -57,9 +66,10 @@ const ID_AT = 96;
  * records (with their ids, times and hashes) are a few hundred thousand objects that every old
  * collection walks again and every freed one makes the collector work for; a busy server spent
  * about a fifth of its CPU on that. Here a record is one 144-byte row of one buffer, which the
- * collector never looks inside: its repeating strings (dataset, question, gold, answers, form,
- * style, format) as indices into a table of distinct strings, its id as bytes, its time as
- * milliseconds, its hash as two integers. get() builds the same object again, keys in the same order.
+ * collector never looks inside: its repeating strings (dataset, answers, form, style, format) as
+ * indices into a table of distinct strings, its id as bytes, its time as milliseconds, its hash as
+ * two integers; its question and gold (the dataset's own strings) by reference. get() builds the
+ * same object again, keys in the same order.
  */
 export class RecordRing {
   readonly keep: number;
@@ -69,7 +79,10 @@ export class RecordRing {
   readonly #u8: Uint8Array;
   /** Values kept as they are: the rare time, id or hash without the usual shape, by slot. */
   readonly #odd = new Map<number, { time?: string; id?: string; hash?: string }>();
-  /** Distinct strings of the text fields, and each one's index. */
+  /** question and gold of each slot, in chunks of 1024 so that a write touches a small array, not one of `keep` slots. */
+  readonly #questions: string[][];
+  readonly #golds: string[][];
+  /** Distinct strings of the other text fields, and each one's index. */
   #strings: string[] = [];
   #index = new Map<string, number>();
   /** The last time string seen and its milliseconds: consecutive records share one. */
@@ -84,6 +97,9 @@ export class RecordRing {
     this.#i32 = new Int32Array(buffer);
     this.#u32 = new Uint32Array(buffer);
     this.#u8 = new Uint8Array(buffer);
+    const chunks = () => Array.from({ length: Math.ceil(keep / CHUNK) }, () => new Array<string>(CHUNK).fill(""));
+    this.#questions = chunks();
+    this.#golds = chunks();
   }
 
   put(r: LedgerRecord): void {
@@ -105,7 +121,18 @@ export class RecordRing {
     f[d + 5] = r.worker ?? NaN;
     const i32 = this.#i32;
     const t = slot * I32_PER_ROW + TEXTS_AT;
-    for (let k = 0; k < TEXT_FIELDS.length; k++) i32[t + k] = this.#intern(r[TEXT_FIELDS[k]!]);
+    // question and gold are the dataset's strings, old and shared: kept by reference (no lookup in a table of
+    // 100,000 questions); given and written are usually gold again.
+    this.#questions[(slot / CHUNK) | 0]![slot % CHUNK] = r.question;
+    this.#golds[(slot / CHUNK) | 0]![slot % CHUNK] = r.gold;
+    for (let k = 0; k < TEXT_FIELDS.length; k++) {
+      if (k === QUESTION || k === GOLD) continue;
+      const text = r[TEXT_FIELDS[k]!];
+      if (k === GIVEN && text === r.gold) i32[t + k] = SAME_AS_GOLD;
+      else if (k === WRITTEN && text === r.given) i32[t + k] = SAME_AS_GIVEN;
+      // The same string as this field's last one (dataset, form, style, format nearly always): no lookup.
+      else i32[t + k] = text === this.#lastText[k] ? this.#lastTextIndex[k]! : this.#internFor(k, text);
+    }
     u8[row + VERDICT_AT] = VERDICT_CODE[r.verdict];
     if (!this.#putId(row, r.id)) (odd ??= {}).id = r.id;
     if (!this.#putHash(slot, r.response_hash)) (odd ??= {}).hash = r.response_hash;
@@ -127,8 +154,12 @@ export class RecordRing {
     const d = slot * F64_PER_ROW;
     const odd = this.#u8[row + FLAGS_AT] !== 0 ? this.#odd.get(slot) : undefined;
     const t = slot * I32_PER_ROW + TEXTS_AT;
-    const text = (k: number) => {
+    const question = this.#questions[(slot / CHUNK) | 0]![slot % CHUNK]!;
+    const gold = this.#golds[(slot / CHUNK) | 0]![slot % CHUNK]!;
+    const text = (k: number): string | null => {
       const i = this.#i32[t + k]!;
+      if (i === SAME_AS_GOLD) return gold;
+      if (i === SAME_AS_GIVEN) return text(GIVEN);
       return i === NULL_TEXT ? null : this.#strings[i]!;
     };
     const record: LedgerRecord = {
@@ -136,10 +167,10 @@ export class RecordRing {
       time: odd?.time ?? new Date(f[d + 1]!).toISOString(),
       id: odd?.id ?? String.fromCharCode(...this.#u8.subarray(row + ID_AT, row + ID_AT + this.#u8[row + ID_LENGTH_AT]!)),
       dataset: text(0)!,
-      question: text(1)!,
+      question,
       attempt: f[d + 2]!,
       choice: f[d + 3]!,
-      gold: text(2)!,
+      gold,
       given: text(3),
       written: text(4),
       form: text(5)!,
@@ -166,6 +197,17 @@ export class RecordRing {
     this.#lastMs = ms;
   }
 
+  /** Per text field, the last string put and its index. */
+  readonly #lastText: (string | null | undefined)[] = new Array(TEXT_FIELDS.length).fill(undefined);
+  readonly #lastTextIndex = new Int32Array(TEXT_FIELDS.length);
+
+  #internFor(k: number, text: string | null): number {
+    const i = this.#intern(text);
+    this.#lastText[k] = text;
+    this.#lastTextIndex[k] = i;
+    return i;
+  }
+
   #intern(text: string | null): number {
     if (text === null) return NULL_TEXT;
     let i = this.#index.get(text);
@@ -182,12 +224,13 @@ export class RecordRing {
     const old = this.#strings;
     this.#strings = [];
     this.#index = new Map();
+    this.#lastText.fill(undefined);
     const i32 = this.#i32;
     for (let slot = 0; slot < this.keep; slot++) {
       const t = slot * I32_PER_ROW + TEXTS_AT;
       for (let k = 0; k < TEXT_FIELDS.length; k++) {
         const i = i32[t + k]!;
-        if (i !== NULL_TEXT) i32[t + k] = this.#intern(old[i]!);
+        if (k !== QUESTION && k !== GOLD && i >= 0) i32[t + k] = this.#intern(old[i]!);
       }
     }
   }

@@ -1,14 +1,14 @@
 import { responseHash } from "../decide/records.ts";
 
 /**
- * Per distinct short reply text, its JSON string literal and its ledger hash, each made once.
+ * Per recent short reply text, its JSON string literal and its ledger hash, each made once.
  * Short replies repeat (a question's correct reply, its few plausible wrong ones, in each answer
  * format), and escaping (JSON.stringify) and hashing (SHA-1) cost more than a Map lookup. Long
- * replies (reasoning) rarely repeat and are not kept. Each map is emptied when full: a bound on
- * memory that costs one refill.
+ * replies (reasoning) rarely repeat and are not kept. Each map is emptied when full: small, so that
+ * it stays in cache and costs little where replies do not repeat (100,000 questions).
  */
 const MAX_TEXT = 512;
-const MAX_ENTRIES = 16384;
+const MAX_ENTRIES = 2048;
 
 function memo(make: (text: string) => string): (text: string) => string {
   const known = new Map<string, string>();

@@ -166,7 +166,7 @@ const TIMINGS_SLOTS = 4096;
 const timingsPrompt = new Int32Array(TIMINGS_SLOTS).fill(-1);
 const timingsCompletion = new Int32Array(TIMINGS_SLOTS).fill(-1);
 const timingsTexts: string[] = new Array<string>(TIMINGS_SLOTS).fill("");
-function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
+export function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
   const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
   if (timingsPrompt[slot] === promptTokens && timingsCompletion[slot] === completionTokens) return timingsTexts[slot]!;
   const text = timingsJson(timingsFor(promptTokens, completionTokens));
