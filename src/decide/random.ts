@@ -5,7 +5,7 @@
  */
 
 /** Chris Wellons' lowbias32: a 32-bit integer hash with near-ideal avalanche. */
-function mix32(x: number): number {
+export function mix32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d);
   x ^= x >>> 15;

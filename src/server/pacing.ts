@@ -1,4 +1,5 @@
 import type { PacingOptions } from "../config.ts";
+import { mix32 } from "../decide/random.ts";
 import { SIMULATED_SPEED, timingsFor, type Timings } from "../respond/timings.ts";
 import { SCHEDULER, type Scheduler } from "./scheduler.ts";
 
@@ -135,14 +136,6 @@ export class Pacer {
 
 const JITTER_STREAM = 0x7a11e7;
 
-function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 /** A 32-bit seed for one reply's delays, from the server seed and the reply's keys. */
 export function jitterSeed(seed: number, keys: readonly number[]): number {

@@ -4,7 +4,7 @@
 // --metrics.
 import { afterAll, describe, expect, test } from "bun:test";
 import { postJson, stopAll, type Sim } from "./harness.ts";
-import { parseExposition, value, type Family } from "./prom.ts";
+import { parseExposition, value, type Family } from "../fixtures/prometheus.ts";
 import { aimeItems, bodyFor, chat, getStats, pool, readLedger, startEmbedded } from "./sim-http.ts";
 
 afterAll(stopAll);

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { AIME_FILE_REL, aimePrompt, evalBody, loadAime, postJson, startSim, stopAll } from "./harness.ts";
+import { timedEvents } from "../fixtures/sse-timing.ts";
 
 afterAll(stopAll);
 
@@ -11,25 +12,6 @@ const aime = loadAime();
 const CHAT = "/v1/chat/completions";
 const base = ["--dataset-file", AIME_FILE_REL, "--seed", "5", "--quiet"];
 
-/** Arrival time (ms after t0) of every SSE event of a response, by read. */
-async function eventTimes(response: Response, t0: number): Promise<{ data: string; at: number }[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const out: { data: string; at: number }[] = [];
-  let pending = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const at = performance.now() - t0;
-    pending += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = pending.indexOf("\n\n")) !== -1) {
-      out.push({ data: pending.slice(0, end).replace(/^data: /, ""), at });
-      pending = pending.slice(end + 2);
-    }
-  }
-  return out;
-}
 
 const gauge = (text: string, name: string) => Number(new RegExp(`^llamacpp:${name} (\\S+)$`, "m").exec(text)?.[1]);
 
@@ -87,7 +69,7 @@ describe("--ttft-ms and --tps, measured by the openai SDK", () => {
   test("--time-scale 50: a slow model answers 50 times faster in real time and reports its simulated timings", async () => {
     const sim = await startSim({ args: [...base, "--ttft-ms", "5000", "--tps", "2", "--time-scale", "50"] });
     const t0 = performance.now();
-    const events = await eventTimes(await postJson(`${sim.url}${CHAT}`, evalBody(aime[2]!.problem, { stream: true })), t0);
+    const events = await timedEvents(await postJson(`${sim.url}${CHAT}`, evalBody(aime[2]!.problem, { stream: true })), t0);
     const final = JSON.parse(events.at(-2)!.data) as { timings: { prompt_ms: number; predicted_ms: number; predicted_per_second: number } };
     expect(final.timings.prompt_ms).toBe(5000);
     expect(final.timings.predicted_per_second).toBe(2);
@@ -129,7 +111,7 @@ describe("slots (-np) under N + k clients", () => {
     for (let i = 0; i < 6; i++) {
       results.push(
         postJson(`${sim.url}${CHAT}`, evalBody(aime[3]!.problem, { stream: true, seed: i })).then(async (response) => {
-          const events = await eventTimes(response, t0);
+          const events = await timedEvents(response, t0);
           return { i, ttft: events[0]!.at, end: events.at(-1)!.at };
         }),
       );

@@ -13,6 +13,7 @@ import { parseChatRequest } from "../../src/server/request.ts";
 import type { ReplyOptions } from "../../src/config.ts";
 import { dropInContext, sseChunks } from "./dropin-helpers.ts";
 import { chatBody, QUESTIONS, type TestContext } from "./helpers.ts";
+import { timedEvents } from "../fixtures/sse-timing.ts";
 
 interface Running {
   readonly url: string;
@@ -44,25 +45,6 @@ function start(options: { pacing?: Partial<PacingConfig>; parallel?: number; slo
   };
 }
 
-/** Reads an SSE response, timestamping each read; returns the events with the time they arrived. */
-async function timedEvents(response: Response, t0: number): Promise<{ data: string; at: number }[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const out: { data: string; at: number }[] = [];
-  let pending = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const at = performance.now() - t0;
-    pending += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = pending.indexOf("\n\n")) !== -1) {
-      out.push({ data: pending.slice(0, end).replace(/^data: /, ""), at });
-      pending = pending.slice(end + 2);
-    }
-  }
-  return out;
-}
 
 /** A response's JSON body, untyped (tests read fields freely). */
 const jsonOf = async (response: Response | Promise<Response>): Promise<any> => (await response).json();
