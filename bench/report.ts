@@ -18,7 +18,7 @@ export interface ReportInput {
   matcher: MatcherResult[];
   profile: ProfileSummary | undefined;
   timings: Timings | undefined;
-  machine: { cpu: string; cores: number; kernel: string; bun: string; wrk: string; sim: string; git: string; date: string; load: string; minutes: number };
+  machine: { cpu: string; cores: number; kernel: string; bun: string; wrk: string; sim: string; git: string; date: string; load: string; minutes: number; pinning: string; pinned: boolean };
 }
 
 export function renderReport(input: ReportInput): string {
@@ -69,6 +69,12 @@ export function renderReport(input: ReportInput): string {
     ["kernel", machine.kernel],
     ["Bun (runner, baseline build)", machine.bun],
     ["load generator", `${machine.wrk}, \`-t1 -c${CONNECTIONS}\`, keep-alive, ${SECONDS} s per run after a ${WARMUP} s warm-up per server, ${ROUNDS} rounds alternating (order rotated each round)`],
+    [
+      "CPU pinning",
+      machine.pinned
+        ? `${machine.pinning} in the single-server wrk runs (throughput, streaming throughput, lower concurrency, timers); the rest unpinned but for streams per core`
+        : machine.pinning,
+    ],
     ["load average (1/5/15 min)", machine.load],
     ["wall time of this run", `${machine.minutes.toFixed(1)} min`],
   ]);
@@ -77,7 +83,9 @@ export function renderReport(input: ReportInput): string {
   const startWorst = Math.max(...startMedians);
   L.push(
     "The verdict is on the figure the target names (req/s, latency, ms, MB). The machine is shared, so each throughput target is also " +
-      "checked per CPU-second (requests per second of server CPU, from `/proc/<pid>/stat`): that cross-check barely moves when other " +
+      "checked per CPU-second (requests per second of server CPU, from `/proc/<pid>/stat`" +
+      (machine.pinned ? ", measured with the server pinned to one CPU, its GC threads included, and wrk on another" : "") +
+      "): that cross-check barely moves when other " +
       "work on the machine takes CPU from the server, while req/s does (see the server CPU column below: < 0.95 cores means the run was starved).",
     "",
   );

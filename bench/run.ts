@@ -16,6 +16,7 @@ import { pacingScenarios } from "./pacing.ts";
 import { threadsBench } from "./threads.ts";
 import { BUN, CONNECTIONS, KEEP, OUT, PACING_STREAMS, PACING_TPS, PROFILE, ROOT, ROUNDS, SECONDS, SIM, WARMUP, began, log, phase } from "./lib/knobs.ts";
 import { TMP, cleanup, cpuSecondsOf, procStatus, run, startServer, stop, withFdLimit, type Server } from "./lib/procs.ts";
+import { pinning, pinningNote } from "./lib/pin.ts";
 import { fmt } from "./lib/stats.ts";
 import { ensureWrk, wrk, writeLuaScript } from "./lib/wrk.ts";
 import { renderReport } from "./report.ts";
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   const baselineBin = join(TMP, "baseline");
   const built = await run([BUN, "build", "--compile", "--minify", join(ROOT, "bench/baseline.ts"), "--outfile", baselineBin]);
   if (built.code !== 0) throw new Error(`building the baseline failed: ${built.stderr}`);
-  const baseline = await startServer("baseline", [baselineBin]);
+  // Pinned: the floor of every single-server wrk run (concurrentStreams unpins it for its own run).
+  const baseline = await startServer("baseline", [baselineBin], { pin: true });
   log(`baseline on ${baseline.url} (compiled, same Bun as llama-sim), up in ${baseline.startMs.toFixed(0)} ms`);
 
   const { cases, aimeQuestions, synthFile } = datasetCases();
@@ -119,6 +121,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       load: `${loadBefore.map((x) => x.toFixed(2)).join(" ")} before, ${loadAfter.map((x) => x.toFixed(2)).join(" ")} after`,
       minutes: (performance.now() - began) / 60000,
+      pinning: pinningNote(),
+      pinned: pinning() !== undefined,
     },
   });
   writeFileSync(OUT, report);

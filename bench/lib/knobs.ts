@@ -4,7 +4,8 @@
 // runs per case, BENCH_STREAM_CAP (8192) most concurrent streams tried, BENCH_PROFILE (1; 0 skips the
 // CPU profile), BENCH_KEEP (0; 1 keeps the temp dir), BENCH_OUT (bench/RESULTS.md), BENCH_SIM (./llama-sim),
 // BENCH_PACING_STREAMS (2000) and BENCH_PACING_TPS (20), BENCH_PACING_MANY (10000), BENCH_PACING_CORE_START
-// (1000) and BENCH_PACING_CORE_CAP (16000): the paced-stream scenarios (bench/pacing.ts).
+// (1000) and BENCH_PACING_CORE_CAP (16000): the paced-stream scenarios (bench/pacing.ts). BENCH_PIN (1; 0
+// runs everything unpinned): pin the single-server wrk runs' server and wrk to separate CPUs (lib/pin.ts).
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -25,6 +26,8 @@ export const STREAM_CAP = env("BENCH_STREAM_CAP", 8192);
 export const PACING_STREAMS = env("BENCH_PACING_STREAMS", 2000);
 export const PACING_TPS = env("BENCH_PACING_TPS", 20);
 export const PROFILE = env("BENCH_PROFILE", 1) !== 0;
+/** Pin server and wrk to separate CPUs in the single-server throughput runs (when ≥ 2 CPUs and taskset). */
+export const PIN = env("BENCH_PIN", 1) !== 0;
 export const KEEP = env("BENCH_KEEP", 0) !== 0;
 export const OUT = process.env.BENCH_OUT || join(import.meta.dir, "..", "RESULTS.md");
 export const SAMPLED_BODIES = 2000;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { CLK_TCK, KEEP, ROOT, log } from "./knobs.ts";
+import { allowedCpuList, onCpus, pinning, type Pinning } from "./pin.ts";
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes: tracked, killed on every way out.
@@ -104,6 +105,8 @@ export interface Server {
   readonly stderrFile: string;
   /** VmRSS right after start-up, before any load. */
   readonly idleRssKiB: number;
+  /** Set when the server runs pinned to one CPU: wrk() then runs pinned to another. Cleared by unpin(). */
+  pin: Pinning | undefined;
 }
 
 export function procStatus(pid: number): { rssKiB: number; hwmKiB: number } {
@@ -112,12 +115,22 @@ export function procStatus(pid: number): { rssKiB: number; hwmKiB: number } {
   return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
 }
 
-export async function startServer(name: string, cmd: string[], timeoutMs = 120_000, extraEnv: Record<string, string> = {}): Promise<Server> {
+export interface StartOptions {
+  /** Give up after this long (default 120 s). */
+  readonly timeoutMs?: number;
+  readonly env?: Record<string, string>;
+  /** Pin the server to one CPU (lib/pin.ts) when pinning is on: for single-server wrk runs only. */
+  readonly pin?: boolean;
+}
+
+export async function startServer(name: string, cmd: string[], opts: StartOptions = {}): Promise<Server> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const pin = opts.pin ? pinning() : undefined;
   const port = freePort();
   const stderrFile = join(TMP, `${name.replace(/[^\w.-]+/g, "_")}.stderr`);
   const fd = openSync(stderrFile, "w");
   const t0 = performance.now();
-  const proc = spawn(withFdLimit([...cmd, "--port", String(port)]), { stderr: fd, env: extraEnv });
+  const proc = spawn(withFdLimit(onCpus(pin?.server, [...cmd, "--port", String(port)])), { stderr: fd, env: opts.env ?? {} });
   closeSync(fd);
   for (;;) {
     if (await healthy(port)) break;
@@ -126,8 +139,18 @@ export async function startServer(name: string, cmd: string[], timeoutMs = 120_0
     await Bun.sleep(1);
   }
   const startMs = performance.now() - t0;
+  // The pid measured (/proc/<pid>/stat) must be the server itself on its CPU, not sh or taskset: both exec.
+  if (pin && allowedCpuList(proc.pid) !== pin.server) throw new Error(`${name} (pid ${proc.pid}) runs on CPUs ${allowedCpuList(proc.pid)}, not ${pin.server}`);
   await Bun.sleep(50);
-  return { name, proc, port, url: `http://127.0.0.1:${port}`, startMs, stderrFile, idleRssKiB: procStatus(proc.pid).rssKiB };
+  return { name, proc, port, url: `http://127.0.0.1:${port}`, startMs, stderrFile, idleRssKiB: procStatus(proc.pid).rssKiB, pin };
+}
+
+/** Lets a pinned server (all its threads) run on every CPU again, for scenarios that must not be pinned. */
+export async function unpin(server: Server): Promise<void> {
+  if (!server.pin) return;
+  const r = await run(["taskset", "-a", "-p", "-c", allowedCpuList(), String(server.proc.pid)]);
+  if (r.code !== 0) throw new Error(`unpinning ${server.name} failed: ${r.stderr}`);
+  server.pin = undefined;
 }
 
 /** POSTs a body and returns status, byte size and number of SSE events. */

@@ -2,6 +2,7 @@
 // with the server's CPU over the run.
 import { writeFileSync } from "node:fs";
 import { CONNECTIONS, log } from "./knobs.ts";
+import { onCpus } from "./pin.ts";
 import { children, cpuSecondsOf, run, type Server } from "./procs.ts";
 
 /** A wrk script: its file, and the bodies it cycles through (count and total bytes, checked against what wrk saw). */
@@ -80,10 +81,11 @@ export interface WrkRun {
 
 const toMs = (value: string, unit: string) => Number(value) * ({ us: 1e-3, ms: 1, s: 1e3, m: 6e4 } as Record<string, number>)[unit]!;
 
+/** One wrk run against `server`; on a CPU of its own when the server is pinned (startServer's `pin`). */
 export async function wrk(server: Server, script: { file: string; count: number; bytes: number }, seconds: number, connections = CONNECTIONS): Promise<WrkRun> {
   const cpu0 = cpuSecondsOf(server.proc.pid);
   const t0 = performance.now();
-  const result = await run(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script.file, `${server.url}/v1/chat/completions`]);
+  const result = await run(onCpus(server.pin?.wrk, ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", script.file, `${server.url}/v1/chat/completions`]));
   const wall = (performance.now() - t0) / 1000;
   const serverCpu = (cpuSecondsOf(server.proc.pid) - cpu0) / wall;
   const wrkCpu = result.cpuSeconds / wall;

@@ -27,7 +27,7 @@ export async function startupScenario(baselineBin: string): Promise<Startups> {
   for (const sc of startCases) {
     const ms: number[] = [];
     for (let i = 0; i < STARTS; i++) {
-      const s = await startServer(`start ${i}`, sc.cmd, 30_000);
+      const s = await startServer(`start ${i}`, sc.cmd, { timeoutMs: 30_000 });
       ms.push(s.startMs);
       await stop(s.proc);
     }

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StepResult as StreamStep } from "../streams.ts";
 import { BUN, ROOT, SAMPLED_BODIES, STREAM_CAP, log, phase } from "../lib/knobs.ts";
-import { TMP, probe, procStatus, run, startServer, stop, withFdLimit, type Server } from "../lib/procs.ts";
+import { TMP, probe, procStatus, run, startServer, stop, unpin, withFdLimit, type Server } from "../lib/procs.ts";
 import { alternate, type Variant } from "../lib/stats.ts";
 import { writeLuaScript } from "../lib/wrk.ts";
 import { bodiesFor } from "./throughput.ts";
@@ -23,7 +23,7 @@ export interface StreamingResult {
 
 export async function streamingScenario(aimeQuestions: readonly string[], jsonBody: string, baseline: Server, baselineBin: string, sim: Server): Promise<StreamingResult> {
   phase('streaming: AIME, "stream": true');
-  const events = await startServer("baseline --sse-events", [baselineBin, "--sse-events"]);
+  const events = await startServer("baseline --sse-events", [baselineBin, "--sse-events"], { pin: true });
   const streamBodies = bodiesFor(aimeQuestions, "aime", SAMPLED_BODIES, true);
   const streamScript = writeLuaScript(join(TMP, "aime-stream.lua"), streamBodies);
   const simProbe = await probe(sim.url, streamBodies[0]!);
@@ -55,6 +55,7 @@ export async function concurrentStreams(body: string, sim: Server, baseline: Ser
     ["llama-sim", sim],
     ["baseline", baseline],
   ] as const) {
+    await unpin(server); // the throughput runs pinned it; N streams at once are measured on every core
     const r = await run(withFdLimit([BUN, join(ROOT, "bench/streams.ts"), "--port", String(server.port), "--body-file", streamBodyFile, "--min-events", "3", "--counts", counts.join(",")]));
     if (r.code !== 0) throw new Error(`streams.ts failed: ${r.stderr}`);
     const steps = r.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as StreamStep);

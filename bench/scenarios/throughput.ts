@@ -1,5 +1,6 @@
 // Non-streaming throughput per dataset: llama-sim (--quiet, with a request log, and on a 90-row subset
-// of the same set) against the floor, in alternating rounds; latency at lower concurrency on AIME.
+// of the same set) against the floor, in alternating rounds; latency at lower concurrency on AIME. Every
+// server here is pinned to one CPU and wrk to another (lib/pin.ts), as is the floor run.ts starts.
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
@@ -96,8 +97,8 @@ export async function throughputScenarios(cases: readonly DatasetCase[], baselin
   for (const c of cases) {
     phase(`non-streaming: ${c.label}`);
     const script = writeLuaScript(join(TMP, `${c.key}.lua`), c.bodies);
-    const quiet = await startServer(`llama-sim ${c.key} quiet`, [...simArgs(c.file), "--quiet"]);
-    const logged = await startServer(`llama-sim ${c.key} logged`, simArgs(c.file));
+    const quiet = await startServer(`llama-sim ${c.key} quiet`, [...simArgs(c.file), "--quiet"], { pin: true });
+    const logged = await startServer(`llama-sim ${c.key} logged`, simArgs(c.file), { pin: true });
     log(`llama-sim --quiet up in ${quiet.startMs.toFixed(0)} ms, with request log in ${logged.startMs.toFixed(0)} ms (stderr -> ${basename(logged.stderrFile)})`);
     await checkServes(quiet, c.bodies);
     await checkServes(logged, c.bodies);
@@ -109,7 +110,7 @@ export async function throughputScenarios(cases: readonly DatasetCase[], baselin
     ];
     let controlServer: Server | undefined;
     if (c.control) {
-      controlServer = await startServer(`llama-sim ${c.key} control`, [...simArgs(c.control.file), "--quiet"]);
+      controlServer = await startServer(`llama-sim ${c.key} control`, [...simArgs(c.control.file), "--quiet"], { pin: true });
       await checkServes(controlServer, c.control.bodies);
       const controlScript = writeLuaScript(join(TMP, `${c.key}-control.lua`), c.control.bodies);
       variants.push({ key: "control", label: `llama-sim --quiet, ${c.control.label}`, server: controlServer, script: controlScript, runs: [] });

@@ -44,6 +44,12 @@ export interface LedgerRecord {
 
 export type NewLedgerRecord = Omit<LedgerRecord, "seq" | "worker">;
 
+/**
+ * A record the ledger numbers in place: built with `seq: 0` as its first key, so the ledger sets
+ * the seq (and a worker its number) without copying the record into a new object.
+ */
+export type LedgerDraft = NewLedgerRecord & { seq: number; worker?: number };
+
 export interface LedgerPage {
   readonly records: LedgerRecord[];
   /** Cursor for the next page: the seq of the last record returned (when none: the newest seq, or `since`). */
@@ -75,6 +81,8 @@ export interface LedgerLike {
   /** Seq of the newest record (0 before the first). */
   readonly lastSeq: number;
   append(record: NewLedgerRecord): LedgerRecord;
+  /** append() without the copy: `draft` becomes the record. */
+  appendDraft(draft: LedgerDraft): LedgerRecord;
   page(since: number, limit: number): LedgerPage | Promise<LedgerPageText>;
   close(): void;
 }
@@ -113,11 +121,15 @@ export class Ledger implements LedgerLike {
    * keeps it in memory.
    */
   append(record: NewLedgerRecord): LedgerRecord {
-    const full: LedgerRecord = { seq: this.#lastSeq + 1, ...record };
-    if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(full)}\n`);
-    this.#lastSeq = full.seq;
-    this.#ring.put(full);
-    return full;
+    return this.appendDraft({ seq: 0, ...record });
+  }
+
+  appendDraft(draft: LedgerDraft): LedgerRecord {
+    draft.seq = this.#lastSeq + 1;
+    if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(draft)}\n`);
+    this.#lastSeq = draft.seq;
+    this.#ring.put(draft);
+    return draft;
   }
 
   /** Up to `limit` records with seq > since, oldest first. */

@@ -2,7 +2,7 @@
 // one --ledger file descriptor they share, and its own records kept in memory for GET /sim/ledger,
 // whose pages the main thread gathers from every worker and merges (decide/ledger-merge.ts).
 import { mergeParts, type LedgerPart } from "./ledger-merge.ts";
-import { writeLine, type LedgerLike, type LedgerPageText, type LedgerRecord, type NewLedgerRecord } from "./records.ts";
+import { writeLine, type LedgerDraft, type LedgerLike, type LedgerPageText, type LedgerRecord, type NewLedgerRecord } from "./records.ts";
 
 /** How a worker asks for a page: the main thread collects every worker's part of it and merges them. */
 export type PageLink = (since: number, limit: number, upTo: number) => Promise<LedgerPageText>;
@@ -67,8 +67,13 @@ export class SharedLedger implements LedgerLike {
   }
 
   append(record: NewLedgerRecord): LedgerRecord {
-    const seq = this.#reserved.length > 0 ? this.#reserved.shift()! : this.#take();
-    const full: LedgerRecord = { seq, ...record, worker: this.#worker };
+    return this.appendDraft({ seq: 0, ...record });
+  }
+
+  appendDraft(draft: LedgerDraft): LedgerRecord {
+    draft.seq = this.#reserved.length > 0 ? this.#reserved.shift()! : this.#take();
+    draft.worker = this.#worker;
+    const full: LedgerRecord = draft;
     if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(full)}\n`);
     if (this.#keep > 0) {
       this.#kept.push(full);

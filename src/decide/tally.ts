@@ -119,7 +119,8 @@ class Counts {
 
 /** What the Oracle counts into and GET /sim/stats reads: a Tally, or a SharedTally across workers. */
 export interface LiveTally {
-  add(record: TallyRecord): void;
+  /** `index`: the question's index in the dataset, when known: counted without building its string key. */
+  add(record: TallyRecord, index?: number): void;
   onJudge(): void;
   onUnmatched(): void;
   reset(): void;
@@ -132,11 +133,19 @@ export class Tally implements LiveTally {
   #questions = new Map<string, Counts>();
   #judge = 0;
   #unmatched = 0;
+  /** The Counts of a dataset index's question and of its dataset, once looked up by key (an index's pair never changes). */
+  #byIndex = new Map<number, { readonly question: Counts; readonly dataset: Counts }>();
 
-  add(record: TallyRecord): void {
-    this.#totals.add(record.verdict);
-    countIn(this.#datasets, record.dataset).add(record.verdict);
-    countIn(this.#questions, `${record.dataset}/${record.question}`).add(record.verdict);
+  add(record: TallyRecord, index?: number): void {
+    const verdict = record.verdict;
+    this.#totals.add(verdict);
+    let counts = index === undefined ? undefined : this.#byIndex.get(index);
+    if (counts === undefined) {
+      counts = { question: countIn(this.#questions, `${record.dataset}/${record.question}`), dataset: countIn(this.#datasets, record.dataset) };
+      if (index !== undefined) this.#byIndex.set(index, counts);
+    }
+    counts.question.add(verdict);
+    counts.dataset.add(verdict);
   }
 
   /** An LLM judge's grading request (not a scored reply). */
@@ -155,6 +164,7 @@ export class Tally implements LiveTally {
     this.#questions.clear();
     this.#judge = 0;
     this.#unmatched = 0;
+    this.#byIndex.clear();
   }
 
   stats(options: StatsOptions): SimStats {
@@ -205,6 +215,8 @@ export function tallyCells(keyCount: number, share: (bytes: number) => ArrayBuff
 export class SharedTally implements LiveTally {
   readonly #keys: readonly TallyKey[];
   readonly #slot: Map<string, number>;
+  /** The slot of a dataset index's question, once looked up by key. */
+  readonly #slotByIndex = new Map<number, number>();
   readonly #cells: TallyCells;
   /** Records of a question outside the dataset (none in practice): counted in this thread only. */
   readonly #strays = new Tally();
@@ -216,9 +228,13 @@ export class SharedTally implements LiveTally {
     this.#cells = cells;
   }
 
-  add(record: TallyRecord): void {
-    const slot = this.#slot.get(pairKey(record.dataset, record.question));
-    if (slot === undefined) return this.#strays.add(record);
+  add(record: TallyRecord, index?: number): void {
+    let slot = index === undefined ? undefined : this.#slotByIndex.get(index);
+    if (slot === undefined) {
+      slot = this.#slot.get(pairKey(record.dataset, record.question));
+      if (slot === undefined) return this.#strays.add(record);
+      if (index !== undefined) this.#slotByIndex.set(index, slot);
+    }
     Atomics.add(this.#cells.counts, 4 * slot + VERDICT_CELL[record.verdict], 1);
   }
 

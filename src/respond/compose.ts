@@ -58,6 +58,24 @@ const WRONG_STYLES: readonly WrongStyle[] = ["plausible", "off-by-one", "no-answ
 /** The opening sentence of a short reply; the first is the one replies have always had. */
 const OPENINGS = ["Let me work through this problem step by step."];
 
+/**
+ * A short reply's text per (format, answer), made once: the same string object comes back for every
+ * reply that says the same, so the JSON escaping and ledger hash memos downstream (text-memo.ts) find
+ * it by a hash JSC has already computed instead of hashing a freshly joined string (~1 µs a reply).
+ */
+const SHORT_BODIES: Record<AnswerFormat, Map<string, string>> = { boxed: new Map(), "answer-line": new Map(), "the-answer-is": new Map(), hashes: new Map() };
+const SHORT_BODIES_MAX = 4096;
+function shortBody(format: AnswerFormat, written: string): string {
+  const known = SHORT_BODIES[format];
+  let body = known.get(written);
+  if (body === undefined) {
+    if (known.size >= SHORT_BODIES_MAX) known.clear();
+    body = `${OPENINGS[0]}\n\n${answerLine(format, written)}`;
+    known.set(written, body);
+  }
+  return body;
+}
+
 /** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
 export function composeReply(input: ComposeInput): ComposedReply {
   const { question, texts, seed, keys, options } = input;
@@ -88,10 +106,11 @@ export function composeReply(input: ComposeInput): ComposedReply {
   }
   if (verdict === "no-answer") form = "none";
 
-  const closing = written !== null ? answerLine(format, written) : noAnswerLine(seed, keys);
   if (style === "short") {
-    return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body: `${OPENINGS[0]}\n\n${closing}` };
+    const body = written !== null ? shortBody(format, written) : `${OPENINGS[0]}\n\n${noAnswerLine(seed, keys)}`;
+    return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body };
   }
+  const closing = written !== null ? answerLine(format, written) : noAnswerLine(seed, keys);
   const choices = shown.length > 0 ? shown.map((o: ShownOption) => ({ letter: o.letter, text: o.text })) : undefined;
   const thoughts = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: options.reasoningTokens, seed, keys: [...keys, THOUGHT_KEY], choices });
   // The visible part of a reasoning model's reply: a short worked summary, then the answer.

@@ -51,6 +51,8 @@ export interface ChatOutcome {
   /** For questions: the dataset it came from, its attempt number and what the reply meant. */
   readonly dataset?: string;
   readonly attempt?: number;
+  /** The question's index in the dataset (the tally counts by it). */
+  readonly index?: number;
   readonly plan?: ReplyPlan;
 }
 
@@ -151,6 +153,7 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     correct: plan.verdict === "correct",
     dataset: question.dataset ?? ctx.dataset.name,
     attempt: decision.attempt,
+    index,
     plan,
   };
   // Object literals rather than spreads: a spread copies property by property at run time.

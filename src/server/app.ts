@@ -231,10 +231,10 @@ function pathOf(url: string): string {
  * Written with one promise step (the body read) rather than nested async functions: every
  * suspension costs, and this runs tens of thousands of times a second.
  */
-export function handle(request: Request, ctx: ServerContext): Response | Promise<Response> {
+export function handle(request: Request, ctx: ServerContext, knownPath?: string): Response | Promise<Response> {
   const started = ctx.log || ctx.oracle?.metrics ? performance.now() : 0;
   const method = request.method;
-  const path = pathOf(request.url);
+  const path = knownPath ?? pathOf(request.url);
   const log = (status: number, outcome?: ChatOutcome, error?: string) =>
     ctx.log?.(formatRequestLine({ method, path, status, outcome, error, ms: performance.now() - started }));
   if (method === "OPTIONS") {
@@ -300,6 +300,23 @@ function closing(headers: Headers | Record<string, string>): Headers {
   return copy;
 }
 
+/**
+ * The POST routes that carry an eval's load, in Bun's native router: it hands the path over, which
+ * skips building request.url and parsing it (~0.5 µs a request). Other methods on these paths, and
+ * every other path, reach `fetch`. A prefix with router syntax (":", "*") keeps everything in fetch.
+ */
+function nativeRoutes(ctx: ServerContext): Record<string, { POST: (request: Request) => Response | Promise<Response> }> {
+  const prefix = settingsOf(ctx).apiPrefix;
+  const routes: Record<string, { POST: (request: Request) => Response | Promise<Response> }> = {};
+  if (/[:*]/.test(prefix)) return routes;
+  for (const [path, methods] of Object.entries(ROUTES)) {
+    if (methods.POST?.kind !== "body") continue;
+    const full = prefix + path;
+    routes[full] = { POST: (request) => handle(request, ctx, full) };
+  }
+  return routes;
+}
+
 export interface ServeOptions {
   readonly host: string;
   readonly port: number;
@@ -324,6 +341,7 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     // after the main thread's own bind without it proved the port free (server/workers.ts).
     reusePort: options.reusePort ?? false,
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
+    routes: nativeRoutes(ctx),
     fetch: (request) => handle(request, ctx),
     error: (error) => new Response(errorBody(500, "server_error", error.message), { status: 500, headers: { "Content-Type": JSON_TYPE } }),
   });
