@@ -13,6 +13,7 @@ import { buildRuntime, deciderOptions, type Runtime } from "./server/runtime.ts"
 import { Lifecycle } from "./server/shutdown.ts";
 import { WorkerPool, WorkerStartError, workerCount } from "./server/workers.ts";
 import { writeStderr } from "./stderr.ts";
+import { tuneAllocator } from "./tuning.ts";
 import { versionText } from "./version.ts";
 
 const stderr = (line: string) => writeStderr(`${line}\n`);
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   if (cli.kind === "help") return void process.stdout.write(`${cli.text}\n`);
   if (cli.kind === "version") return void process.stdout.write(`${versionText()}\n`);
   if (cli.kind === "list-datasets") return void process.stdout.write(`${presetListText()}\n`);
+  // Before anything is loaded: may restart this process in place with the allocator tuned for serving.
+  tuneAllocator();
   const config = cli.config;
   const notice = ignoredNotice(config);
   if (notice) stderr(notice);

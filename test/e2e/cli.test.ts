@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import packageJson from "../../package.json" with { type: "json" };
 import { FLAGS } from "../../src/cli.ts";
-import { AIME_FILE_REL, BINARY, ROOT, assertBinary, evalBody, lastBoxed, loadAime, postJson, runToExit, startSim, stopAll } from "./harness.ts";
+import { readFileSync } from "node:fs";
+import { AIME_FILE, AIME_FILE_REL, BINARY, ROOT, assertBinary, evalBody, lastBoxed, loadAime, postJson, runToExit, startSim, stopAll } from "./harness.ts";
 
 afterAll(stopAll);
 
@@ -170,5 +171,22 @@ describe("env -i", () => {
       await proc.exited;
     }
     expect(proc.exitCode).toBe(0); // SIGTERM is a clean shutdown
+  });
+});
+
+describe("allocator tuning (src/tuning.ts)", () => {
+  const environOf = (pid: number) => new Map(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+
+  test("the binary serves from the pid it was started as, with MIMALLOC_PURGE_DELAY=-1 added", async () => {
+    const sim = await startSim({ args: ["--dataset-file", AIME_FILE] });
+    expect(environOf(sim.proc.pid).get("MIMALLOC_PURGE_DELAY")).toBe("-1");
+    expect((await fetch(`${sim.url}/health`)).status).toBe(200);
+    expect(await sim.stop()).toBe(0);
+  });
+
+  test("a MIMALLOC_PURGE_DELAY the user set is kept as given", async () => {
+    const sim = await startSim({ args: ["--dataset-file", AIME_FILE], env: { MIMALLOC_PURGE_DELAY: "10" } });
+    expect(environOf(sim.proc.pid).get("MIMALLOC_PURGE_DELAY")).toBe("10");
+    expect(await sim.stop()).toBe(0);
   });
 });

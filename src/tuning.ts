@@ -1,0 +1,42 @@
+/**
+ * The memory allocator's settings for a long-running server. Bun's allocator (mimalloc) hands pages
+ * of freed memory back to the OS about 10 ms after a collection frees them, and a busy server
+ * faults them straight back in: on a virtual machine each fault is a trip to the hypervisor. With
+ * MIMALLOC_PURGE_DELAY=-1 freed pages are kept for reuse: page faults under load fell from ~0.3 to
+ * ~0.05 per request and server CPU per request by 12–16% on the bench machine, at the cost of
+ * memory going back to the OS only when the process exits. mimalloc reads its settings once, at
+ * process start, so the compiled binary restarts itself in place (execve: same pid, same arguments,
+ * same descriptors) with the setting added, about 10 ms before it loads anything. A
+ * MIMALLOC_PURGE_DELAY the user set (any value) is left alone, and so is a run from source.
+ */
+export const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
+
+export interface TuningHost {
+  readonly env: Record<string, string | undefined>;
+  /** Bun.main: `/$bunfs/…` in a binary built with `bun build --compile`. */
+  readonly main: string;
+  readonly execPath: string;
+  /** process.argv: [runtime, script, ...arguments]. */
+  readonly argv: readonly string[];
+  readonly execve?: (file: string, args: string[], env: Record<string, string>) => never;
+}
+
+/** The execve arguments that restart this binary with the allocator tuned, or undefined when it should run as it is. */
+export function tunedRestart(host: TuningHost): { file: string; args: string[]; env: Record<string, string> } | undefined {
+  if (host.env[PURGE_DELAY] !== undefined || !host.main.startsWith("/$bunfs/") || host.execve === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(host.env)) if (value !== undefined) env[key] = value;
+  env[PURGE_DELAY] = "-1";
+  return { file: host.execPath, args: [host.execPath, ...host.argv.slice(2)], env };
+}
+
+/** Restarts the process with the allocator tuned (see above); returns only when it does not (or cannot) restart. */
+export function tuneAllocator(host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve }): void {
+  const restart = tunedRestart(host);
+  if (restart === undefined) return;
+  try {
+    host.execve!(restart.file, restart.args, restart.env);
+  } catch {
+    // No execve here (a locked-down sandbox, a deleted binary): serve untuned rather than not at all.
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { PURGE_DELAY, tunedRestart, tuneAllocator, type TuningHost } from "../src/tuning.ts";
+
+const never = (() => {
+  throw new Error("execve called");
+}) as unknown as TuningHost["execve"];
+
+const host = (over: Partial<TuningHost> = {}): TuningHost => ({
+  env: { HOME: "/home/u", PATH: "/bin" },
+  main: "/$bunfs/root/llama-sim",
+  execPath: "/opt/llama-sim",
+  argv: ["bun", "/$bunfs/root/llama-sim", "--port", "8080", "--alias", "a b"],
+  execve: never,
+  ...over,
+});
+
+describe("tunedRestart", () => {
+  test("a compiled binary restarts itself with the same arguments and the purge delay off", () => {
+    const r = tunedRestart(host())!;
+    expect(r.file).toBe("/opt/llama-sim");
+    expect(r.args).toEqual(["/opt/llama-sim", "--port", "8080", "--alias", "a b"]);
+    expect(r.env).toEqual({ HOME: "/home/u", PATH: "/bin", [PURGE_DELAY]: "-1" });
+  });
+
+  test("a purge delay the user set, even an empty one, is left alone", () => {
+    expect(tunedRestart(host({ env: { [PURGE_DELAY]: "10" } }))).toBeUndefined();
+    expect(tunedRestart(host({ env: { [PURGE_DELAY]: "" } }))).toBeUndefined();
+  });
+
+  test("a run from source, or a runtime without execve, runs as it is", () => {
+    expect(tunedRestart(host({ main: "/work/src/main.ts" }))).toBeUndefined();
+    expect(tunedRestart(host({ execve: undefined }))).toBeUndefined();
+  });
+
+  test("an execve that fails leaves the process serving untuned", () => {
+    const calls: string[][] = [];
+    const failing = ((file: string, args: string[]) => {
+      calls.push([file, ...args]);
+      throw new Error("EACCES");
+    }) as unknown as TuningHost["execve"];
+    expect(() => tuneAllocator(host({ execve: failing }))).not.toThrow();
+    expect(calls).toEqual([["/opt/llama-sim", "/opt/llama-sim", "--port", "8080", "--alias", "a b"]]);
+  });
+});
