@@ -93,6 +93,8 @@ export function detectAnswerFormat(texts: readonly string[]): AnswerFormat {
   for (let i = 1; i < CUES.length; i++) {
     const { format, pattern } = CUES[i]!;
     if (format !== "hashes" && !gated) continue;
+    // Most prompts have no "####": one indexOf rules the regexp scan out.
+    if (format === "hashes" && prompt.indexOf("####") < 0) continue;
     const at = lastCue(prompt, pattern, bestAt);
     if (at > bestAt) {
       best = format;
