@@ -5,12 +5,18 @@
 export interface AttemptCells {
   /** Asks so far, per question index. */
   readonly asked: Uint32Array;
-  /** [correct, wrong] over all questions; 64-bit so a long run at full load never wraps. */
-  readonly totals: BigUint64Array;
+  /**
+   * [correct, wrong] over all questions as 64-bit counts in 32-bit halves (low, high, low, high): a
+   * BigUint64Array's Atomics.add returns a BigInt, an allocation per reply.
+   */
+  readonly totals: Uint32Array;
 }
 
+/** Cells of AttemptCells.totals: two 64-bit counts as 32-bit halves. */
+export const TOTALS_CELLS = 4;
+
 export function attemptCells(questionCount: number): AttemptCells {
-  return { asked: new Uint32Array(questionCount), totals: new BigUint64Array(2) };
+  return { asked: new Uint32Array(questionCount), totals: new Uint32Array(TOTALS_CELLS) };
 }
 
 /**
@@ -21,7 +27,7 @@ export function attemptCells(questionCount: number): AttemptCells {
  */
 export class Ledger {
   readonly #asked: Uint32Array;
-  readonly #totals: BigUint64Array;
+  readonly #totals: Uint32Array;
 
   constructor(questionCount: number, cells: AttemptCells = attemptCells(questionCount)) {
     if (cells.asked.length !== questionCount) throw new RangeError(`attempt cells hold ${cells.asked.length} questions, not ${questionCount}`);
@@ -40,19 +46,21 @@ export class Ledger {
   }
 
   record(correct: boolean): void {
-    Atomics.add(this.#totals, correct ? 0 : 1, 1n);
+    const low = correct ? 0 : 2;
+    // The carry: exactly one add sees the low half wrap, whichever thread it is.
+    if (Atomics.add(this.#totals, low, 1) === 0xffffffff) Atomics.add(this.#totals, low + 1, 1);
   }
 
   get totals(): { readonly asked: number; readonly correct: number; readonly wrong: number } {
-    const correct = Number(Atomics.load(this.#totals, 0));
-    const wrong = Number(Atomics.load(this.#totals, 1));
+    const count = (low: number) => Atomics.load(this.#totals, low + 1) * 0x100000000 + Atomics.load(this.#totals, low);
+    const correct = count(0);
+    const wrong = count(2);
     return { asked: correct + wrong, correct, wrong };
   }
 
   /** Back to a fresh start: every question's next ask is attempt 0 again. */
   reset(): void {
     for (let q = 0; q < this.#asked.length; q++) Atomics.store(this.#asked, q, 0);
-    Atomics.store(this.#totals, 0, 0n);
-    Atomics.store(this.#totals, 1, 0n);
+    for (let i = 0; i < TOTALS_CELLS; i++) Atomics.store(this.#totals, i, 0);
   }
 }

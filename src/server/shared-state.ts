@@ -2,7 +2,7 @@
 // SharedArrayBuffers allocated once by the main thread and handed to each worker in its workerData
 // (a typed array over a SharedArrayBuffer arrives as a view of the same memory, not a copy).
 import { exactCells, type ExactCells } from "../decide/exact.ts";
-import type { AttemptCells } from "../decide/ledger.ts";
+import { TOTALS_CELLS, type AttemptCells } from "../decide/ledger.ts";
 import { tallyCells, type TallyCells } from "../decide/tally.ts";
 import { faultCells, type FaultCells } from "./faults.ts";
 import { metricsRowLength } from "./metrics.ts";
@@ -46,7 +46,7 @@ export function allocateShared(layout: SharedLayout): SharedState {
   const rowLength = metricsRowLength(layout.datasetCount);
   const rows = new Float64Array(share(8 * rowLength * layout.workers));
   return {
-    attempts: { asked: new Uint32Array(share(4 * layout.questionCount), 0, layout.questionCount), totals: new BigUint64Array(share(16)) },
+    attempts: { asked: new Uint32Array(share(4 * layout.questionCount), 0, layout.questionCount), totals: new Uint32Array(share(4 * TOTALS_CELLS)) },
     exact: exactCells(),
     seq: new BigUint64Array(share(8)),
     tally: tallyCells(layout.tallyKeyCount, share),

@@ -59,7 +59,7 @@ describe("shared state under two threads", () => {
   });
 
   test("attempts: each question's 2 x 3,000 asks get attempts 0..5,999 exactly once each", async () => {
-    const cells = { asked: new Uint32Array(new SharedArrayBuffer(4 * 7)), totals: new BigUint64Array(new SharedArrayBuffer(16)) };
+    const cells = { asked: new Uint32Array(new SharedArrayBuffer(4 * 7)), totals: new Uint32Array(new SharedArrayBuffer(16)) };
     const reports = await inTwoThreads<{ seen: number[][] }>({ kind: "attempts", cells, rounds: 3000 });
     for (let q = 0; q < 7; q++) {
       const all = [...reports[0]!.seen[q]!, ...reports[1]!.seen[q]!].sort((a, b) => a - b);
