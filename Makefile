@@ -21,7 +21,7 @@ build: llama-sim
 # src/server/worker.ts is the --threads-http worker: `new Worker` finds it inside the binary only
 # when it is an entrypoint of its own (here, in release, in the Dockerfile and package.json's build).
 llama-sim: node_modules/.installed $(SOURCES)
-	$(BUN) build --compile --minify --sourcemap $(DEFINE) src/main.ts src/server/worker.ts --outfile $@
+	$(BUN) build --compile --minify --sourcemap $(DEFINE) src/main.ts src/start.ts src/server/worker.ts --outfile $@
 
 test: llama-sim
 	$(BUN) test --timeout 60000
@@ -53,7 +53,7 @@ release: node_modules/.installed $(SOURCES)
 	@for target in $(TARGETS); do \
 	  out=dist/llama-sim-$$target; \
 	  echo "building $$out"; \
-	  $(BUN) build --compile --minify $(DEFINE) --target=bun-$$target src/main.ts src/server/worker.ts --outfile $$out || exit 1; \
+	  $(BUN) build --compile --minify $(DEFINE) --target=bun-$$target src/main.ts src/start.ts src/server/worker.ts --outfile $$out || exit 1; \
 	done
 	cd dist && sha256sum llama-sim-* > SHA256SUMS && cat SHA256SUMS
 
