@@ -37,10 +37,14 @@ const NULL_TEXT = -1;
 const SAME_AS_GOLD = -2;
 const SAME_AS_GIVEN = -3;
 /** question and gold: the dataset's own strings, kept by reference in chunks (see #refs). */
+const DATASET = 0;
 const QUESTION = 1;
 const GOLD = 2;
 const GIVEN = 3;
 const WRITTEN = 4;
+const FORM = 5;
+const STYLE = 6;
+const FORMAT = 7;
 const CHUNK = 1024;
 /** Per-slot flags: fields kept as they are (in `#odd`) because they do not have the usual shape. */
 const ODD_TIME = 1;
@@ -124,14 +128,13 @@ export class RecordRing {
     // 100,000 questions); given and written are usually gold again.
     this.#questions[(slot / CHUNK) | 0]![slot % CHUNK] = r.question;
     this.#golds[(slot / CHUNK) | 0]![slot % CHUNK] = r.gold;
-    for (let k = 0; k < TEXT_FIELDS.length; k++) {
-      if (k === QUESTION || k === GOLD) continue;
-      const text = r[TEXT_FIELDS[k]!];
-      if (k === GIVEN && text === r.gold) i32[t + k] = SAME_AS_GOLD;
-      else if (k === WRITTEN && text === r.given) i32[t + k] = SAME_AS_GIVEN;
-      // The same string as this field's last one (dataset, form, style, format nearly always): no lookup.
-      else i32[t + k] = text === this.#lastText[k] ? this.#lastTextIndex[k]! : this.#internFor(k, text);
-    }
+    // Field by field rather than a loop over TEXT_FIELDS: a read by a computed key is slower for the JIT.
+    i32[t + DATASET] = this.#textIndex(DATASET, r.dataset);
+    i32[t + GIVEN] = r.given === r.gold ? SAME_AS_GOLD : this.#textIndex(GIVEN, r.given);
+    i32[t + WRITTEN] = r.written === r.given ? SAME_AS_GIVEN : this.#textIndex(WRITTEN, r.written);
+    i32[t + FORM] = this.#textIndex(FORM, r.form);
+    i32[t + STYLE] = this.#textIndex(STYLE, r.style);
+    i32[t + FORMAT] = this.#textIndex(FORMAT, r.format);
     u8[row + VERDICT_AT] = VERDICT_CODE[r.verdict];
     if (!this.#putId(row, r.id)) (odd ??= {}).id = r.id;
     if (!this.#putHash(slot, r.response_hash)) (odd ??= {}).hash = r.response_hash;
@@ -199,6 +202,11 @@ export class RecordRing {
   /** Per text field, the last string put and its index. */
   readonly #lastText: (string | null | undefined)[] = new Array(TEXT_FIELDS.length).fill(undefined);
   readonly #lastTextIndex = new Int32Array(TEXT_FIELDS.length);
+
+  /** The index of text field k's string; the same string as this field's last one (dataset, form, style, format nearly always) needs no lookup. */
+  #textIndex(k: number, text: string | null): number {
+    return text === this.#lastText[k] ? this.#lastTextIndex[k]! : this.#internFor(k, text);
+  }
 
   #internFor(k: number, text: string | null): number {
     const i = this.#intern(text);

@@ -127,22 +127,35 @@ export interface LiveTally {
   stats(options: StatsOptions): SimStats;
 }
 
+interface IndexCounts {
+  readonly question: Counts;
+  readonly dataset: Counts;
+}
+
 export class Tally implements LiveTally {
   #totals = new Counts();
   #datasets = new Map<string, Counts>();
   #questions = new Map<string, Counts>();
   #judge = 0;
   #unmatched = 0;
-  /** The Counts of a dataset index's question and of its dataset, once looked up by key (an index's pair never changes). */
-  #byIndex = new Map<number, { readonly question: Counts; readonly dataset: Counts }>();
+  /**
+   * The Counts of a dataset index's question and of its dataset, once looked up by key (an index's
+   * pair never changes): an array over the dataset's indices (`questionCount`), no key built per reply.
+   */
+  readonly #byIndex: (IndexCounts | undefined)[];
+
+  constructor(questionCount = 0) {
+    this.#byIndex = Array.from({ length: questionCount }, () => undefined);
+  }
 
   add(record: TallyRecord, index?: number): void {
     const verdict = record.verdict;
     this.#totals.add(verdict);
-    let counts = index === undefined ? undefined : this.#byIndex.get(index);
+    const known = index !== undefined && index < this.#byIndex.length;
+    let counts = known ? this.#byIndex[index] : undefined;
     if (counts === undefined) {
       counts = { question: countIn(this.#questions, `${record.dataset}/${record.question}`), dataset: countIn(this.#datasets, record.dataset) };
-      if (index !== undefined) this.#byIndex.set(index, counts);
+      if (known) this.#byIndex[index] = counts;
     }
     counts.question.add(verdict);
     counts.dataset.add(verdict);
@@ -164,7 +177,7 @@ export class Tally implements LiveTally {
     this.#questions.clear();
     this.#judge = 0;
     this.#unmatched = 0;
-    this.#byIndex.clear();
+    this.#byIndex.fill(undefined);
   }
 
   stats(options: StatsOptions): SimStats {

@@ -59,7 +59,7 @@ function overrideOf(ctx: ServerContext, request: Request): Verdict | undefined {
 
 /** Chat completions wait for a slot (-np) and take simulated time (--ttft-ms, --tps): the reply may be a promise. */
 function chatCompletions(body: unknown, ctx: ServerContext, request: Request): Reply | Promise<Reply> {
-  return completionReply(serveChat(ctx, parseChatRequest(body), { override: overrideOf(ctx, request), signal: request.signal, body }));
+  return completionReply(serveChat(ctx, parseChatRequest(body), { override: overrideOf(ctx, request), signal: () => request.signal, body }));
 }
 
 /** /metrics, as llama-server: 501 unless started with --metrics. */
@@ -121,7 +121,7 @@ const HEALTH_BODY = JSON.stringify({ status: "ok" });
 const health: Route = { kind: "plain", reply: () => json(HEALTH_BODY) };
 const models: Route = { kind: "plain", reply: (ctx) => json(modelsBody(ctx.alias)) };
 const chat: Route = { kind: "body", reply: chatCompletions };
-const native: Route = { kind: "body", reply: (body, ctx, request) => completionReply(nativeCompletion(body, ctx, request.signal)) };
+const native: Route = { kind: "body", reply: (body, ctx, request) => completionReply(nativeCompletion(body, ctx, () => request.signal)) };
 const embeddings = notSupported("This server does not support embeddings. Start it with `--embeddings`");
 const rerank = notSupported("This server does not support reranking. Start it with `--reranking`");
 
@@ -140,7 +140,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
   "/api/chat": { POST: chat }, // Ollama's path; llama-server answers it as OpenAI chat
   "/completion": { POST: native },
   "/completions": { POST: native }, // native too, not OpenAI (llama-server's own tests rely on it)
-  "/v1/completions": { POST: { kind: "body", reply: (body, ctx, request) => completionReply(openaiCompletion(body, ctx, request.signal)) } },
+  "/v1/completions": { POST: { kind: "body", reply: (body, ctx, request) => completionReply(openaiCompletion(body, ctx, () => request.signal)) } },
   "/props": {
     GET: { kind: "plain", reply: (ctx) => json(propsBody(ctx)) },
     // llama-server does not read the body of POST /props, even with --props.

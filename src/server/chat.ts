@@ -125,8 +125,8 @@ export function answerChat(ctx: ServerContext, request: ChatRequest, override?: 
 
 export interface ServeOptions {
   readonly override?: Verdict;
-  /** The request's signal: its client going away frees the slot or the queue place. */
-  readonly signal?: AbortSignal;
+  /** The request's signal, fetched when needed (generation.ts's Job): its client going away frees the slot or the queue place. */
+  readonly signal?: () => AbortSignal | undefined;
   /** The request body, for /slots' params. */
   readonly body?: unknown;
 }

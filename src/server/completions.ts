@@ -157,7 +157,7 @@ type Laid = Pick<Made, "body" | "events" | "paced">;
 function serveCompletion(
   ctx: ServerContext,
   request: CompletionRequest,
-  signal: AbortSignal | undefined,
+  signal: (() => AbortSignal | undefined) | undefined,
   make: (answered: readonly Answered[], layout: Layout, id: string) => Laid,
 ): CompletionReply | Promise<CompletionReply> {
   const tokensIn = checkPrompts(ctx, request);
@@ -269,7 +269,7 @@ function pickFields(result: Json, fields: readonly string[]): Json {
 }
 
 /** POST /completion and /completions. Several prompts give an array of results. */
-export function nativeCompletion(body: unknown, ctx: ServerContext, signal?: AbortSignal): CompletionReply | Promise<CompletionReply> {
+export function nativeCompletion(body: unknown, ctx: ServerContext, signal?: () => AbortSignal | undefined): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
   return serveCompletion(ctx, request, signal, (answered, layout) => {
     if (request.stream) return nativeEvents(ctx, request, answered, layout);
@@ -323,7 +323,7 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
  * POST /v1/completions. The id is chatcmpl-… as llama-server makes it, shared by every result of the
  * request; several prompts give an array of results, as llama-server [A] returns them.
  */
-export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: AbortSignal): CompletionReply | Promise<CompletionReply> {
+export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () => AbortSignal | undefined): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
   return serveCompletion(ctx, request, signal, (answered, layout, id) => {
     if (request.stream) return openaiEvents(ctx, answered, id, layout);

@@ -19,8 +19,12 @@ export interface Job {
   /** Sequences generated at once (n choices, or prompts): one slot each, at most -np. */
   readonly slots: number;
   readonly task: TaskInfo;
-  /** The request's signal: a client that goes away leaves the queue or frees its slots. */
-  readonly signal?: AbortSignal;
+  /**
+   * The request's signal: a client that goes away leaves the queue or frees its slots. Fetched only
+   * when the job waits (for a slot, or on the simulated clock): Bun builds a request's signal on
+   * first use, ~0.7 µs of a reply sent at once.
+   */
+  readonly signal?: () => AbortSignal | undefined;
 }
 
 /** A reply as the route made it, once its slots were held. */
@@ -49,7 +53,11 @@ export interface Made {
  */
 export function generate(ctx: ServerContext, job: Job, produce: (pacer: Pacer | undefined, lease: Lease | undefined) => Made): Served | Promise<Served> {
   const pool = ctx.pool;
-  const lease = pool?.acquire(Math.min(job.slots, pool.total), job.task, job.signal);
+  let lease: Lease | Promise<Lease> | undefined;
+  if (pool !== undefined) {
+    const count = Math.min(job.slots, pool.total);
+    lease = pool.grantNow(count, job.task) ?? pool.acquire(count, job.task, job.signal?.());
+  }
   if (lease instanceof Promise) return lease.then((held) => run(ctx, job, held, produce));
   return run(ctx, job, lease, produce);
 }
@@ -79,7 +87,7 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
     lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start) * config.timeScale, made.tokens) };
   }
   const scheduler = pacer.scheduler;
-  const signal = job.signal;
+  const signal = job.signal?.();
   if (made.paced !== undefined) {
     const { table, ordinals } = inTokenOrder(made.paced.table, made.paced.ordinals);
     const deadlines = ordinals.map((x) => realTime(config, start, timeline.tokenAt(x)));

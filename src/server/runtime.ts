@@ -5,7 +5,7 @@ import type { Dataset } from "../dataset/types.ts";
 import { Decider, type DeciderOptions } from "../decide/decide.ts";
 import { Ledger as RecordLedger } from "../decide/records.ts";
 import { SharedLedger, type PageLink } from "../decide/shared-ledger.ts";
-import { SharedTally, tallyKeys } from "../decide/tally.ts";
+import { SharedTally, Tally, tallyKeys } from "../decide/tally.ts";
 import { QuestionIndex } from "../match/index.ts";
 import { answerPool, type AnswerPool } from "../respond/wrong.ts";
 import type { ServerContext } from "./context.ts";
@@ -80,7 +80,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const oracle: Oracle = part
     ? // The context's type names the one-thread Ledger; a worker's pages are promises, which GET /sim/ledger awaits (app.ts).
       (new Oracle(sharedLedger!, metrics, new SharedTally(tallyKeys(dataset.questions.map((q) => ({ dataset: datasetOf(q), question: q.id }))), part.shared.tally)) as unknown as Oracle)
-    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics);
+    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics, new Tally(dataset.questions.length));
   const requestLog = new LineBuffer(hooks.writeLog);
   const faults = faultSummary(config.faults)
     ? new Faults(config.faults, config.seed, { hangTimeoutMs: config.timeoutSeconds * 1000, crash: hooks.crash, ...(hooks.faultClock ? { now: hooks.faultClock } : {}) }, part?.shared.faults)

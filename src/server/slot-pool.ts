@@ -148,9 +148,7 @@ export class SlotPool implements SlotView {
    * task is queued, it leaves the queue and the promise rejects with the client-closed error.
    */
   acquire(count: number, task: TaskInfo, signal?: AbortSignal): Lease | Promise<Lease> {
-    if (!(Number.isInteger(count) && count >= 1 && count <= this.total)) {
-      throw new RangeError(`a task needs 1 to ${this.total} slots (asked for ${count})`);
-    }
+    this.#checkCount(count);
     if (signal?.aborted) throw clientLeft();
     if (this.#deferred === 0 && count <= this.#idle) return this.#grant(count, task);
     return new Promise<Lease>((resolve, reject) => {
@@ -168,6 +166,18 @@ export class SlotPool implements SlotView {
       this.#deferred++;
       this.#changed();
     });
+  }
+
+  /** The lease at once when `count` slots are idle and nobody is queued, else undefined (then acquire() queues it). */
+  grantNow(count: number, task: TaskInfo): Lease | undefined {
+    this.#checkCount(count);
+    return this.#deferred === 0 && count <= this.#idle ? this.#grant(count, task) : undefined;
+  }
+
+  #checkCount(count: number): void {
+    if (!(Number.isInteger(count) && count >= 1 && count <= this.total)) {
+      throw new RangeError(`a task needs 1 to ${this.total} slots (asked for ${count})`);
+    }
   }
 
   /** Frees a lease's slots and hands them to the queue; releasing twice does nothing. */
