@@ -12,7 +12,13 @@ const recordArb = (seq: number) =>
       fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString()),
       fc.constantFrom("2026-11-30T05:40:46Z", "yesterday", ""),
     ),
-    id: fc.oneof(fc.stringMatching(/^chatcmpl-[0-9A-Za-z]{32}$/), fc.string({ maxLength: 60 }), fc.constant("cmpl-ünïcode")),
+    id: fc.oneof(
+      fc.stringMatching(/^chatcmpl-[0-9A-Za-z]{32}$/),
+      fc.string({ maxLength: 60 }),
+      fc.constant("cmpl-ünïcode"),
+      // Around the 32 bytes a row keeps: with and without the prefix the row stores as one bit.
+      fc.constantFrom("chatcmpl-", "x".repeat(32), "x".repeat(33), `chatcmpl-${"y".repeat(33)}`, `chatcmpl-ü${"y".repeat(20)}`, "-"),
+    ),
     dataset: fc.constantFrom("aime", "gsm8k", "gpqa", "owner/name"),
     question: fc.string({ maxLength: 12 }),
     attempt: fc.nat(),
