@@ -97,15 +97,17 @@ const ECHO_REPLY =
  */
 export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer {
   const tokensIn = promptTokens(request.messages);
-  const judge = detectJudge(request.messages);
+  // One array of texts for the matcher and the composer (it reads the answer format and options from them).
+  const texts = textsOf(request.messages);
+  const index = ctx.findQuestion(texts);
+  // A judge's request may quote the question too: it is recognised first, and the question found only
+  // tells it where the quoted question is (no cue word inside it counts).
+  const judge = detectJudge(request.messages, index === undefined ? undefined : ctx.dataset.questions[index]!.text);
   if (judge !== undefined) {
     const reply = judgeReply(judge);
     const text = request.responseFormat ? jsonReply(request.responseFormat, reply.text, "", 0, [0]) : reply.text;
     return plain(text, tokensIn, request, { kind: "judge", questionId: "-", correct: reply.correct ?? false });
   }
-  // One array of texts for the matcher and the composer (it reads the answer format and options from them).
-  const texts = textsOf(request.messages);
-  const index = ctx.findQuestion(texts);
   if (index === undefined) {
     if (ctx.reply.onUnmatched === "error") ctx.oracle?.onUnmatched();
     if (ctx.reply.onUnmatched === "echo") return plain(ECHO_REPLY, tokensIn, request, { kind: "echo", questionId: "-", correct: false });
