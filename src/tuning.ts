@@ -9,6 +9,8 @@
  * same descriptors) with the setting added, about 10 ms before it loads anything. A
  * MIMALLOC_PURGE_DELAY the user set (any value) is left alone, and so is a run from source.
  */
+import { realpathSync } from "node:fs";
+
 export const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
 
 export interface TuningHost {
@@ -16,6 +18,11 @@ export interface TuningHost {
   /** Bun.main: `/$bunfs/…` in a binary built with `bun build --compile`. */
   readonly main: string;
   readonly execPath: string;
+  /**
+   * The path the process was started by, when it is this same binary (a symlink, say): restarting
+   * through it keeps the process's name (`ps`, `pkill`) as it was. Else execPath.
+   */
+  readonly startedAs?: { readonly file: string; readonly argv0: string };
   /** process.argv: [runtime, script, ...arguments]. */
   readonly argv: readonly string[];
   readonly execve?: (file: string, args: string[], env: Record<string, string>) => never;
@@ -27,11 +34,14 @@ export function tunedRestart(host: TuningHost): { file: string; args: string[]; 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(host.env)) if (value !== undefined) env[key] = value;
   env[PURGE_DELAY] = "-1";
-  return { file: host.execPath, args: [host.execPath, ...host.argv.slice(2)], env };
+  const file = host.startedAs?.file ?? host.execPath;
+  return { file, args: [host.startedAs?.argv0 ?? file, ...host.argv.slice(2)], env };
 }
 
 /** Restarts the process with the allocator tuned (see above); returns only when it does not (or cannot) restart. */
-export function tuneAllocator(host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve }): void {
+export function tuneAllocator(
+  host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve, startedAs: startedAs(process.argv0, process.execPath) },
+): void {
   const restart = tunedRestart(host);
   if (restart === undefined) return;
   try {
@@ -39,4 +49,15 @@ export function tuneAllocator(host: TuningHost = { env: process.env, main: Bun.m
   } catch {
     // No execve here (a locked-down sandbox, a deleted binary): serve untuned rather than not at all.
   }
+}
+
+/** The file argv0 names (as given, or found on PATH), if it is this binary; never another program a supervisor named. */
+export function startedAs(argv0: string, execPath: string): { file: string; argv0: string } | undefined {
+  const file = argv0.includes("/") ? argv0 : Bun.which(argv0);
+  try {
+    if (file && realpathSync(file) === realpathSync(execPath)) return { file, argv0 };
+  } catch {
+    // A name that is no file: restart through execPath.
+  }
+  return undefined;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { PURGE_DELAY, tunedRestart, tuneAllocator, type TuningHost } from "../src/tuning.ts";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PURGE_DELAY, startedAs, tunedRestart, tuneAllocator, type TuningHost } from "../src/tuning.ts";
 
 const never = (() => {
   throw new Error("execve called");
@@ -40,5 +43,26 @@ describe("tunedRestart", () => {
     }) as unknown as TuningHost["execve"];
     expect(() => tuneAllocator(host({ execve: failing }))).not.toThrow();
     expect(calls).toEqual([["/opt/llama-sim", "/opt/llama-sim", "--port", "8080", "--alias", "a b"]]);
+  });
+});
+
+describe("startedAs: restarting through the name the process was started by", () => {
+  test("a symlink to this binary is kept, so ps and pkill still see that name", () => {
+    const dir = mkdtempSync(join(tmpdir(), "llama-sim-tuning-"));
+    try {
+      const binary = join(dir, "llama-sim");
+      copyFileSync("/bin/true", binary);
+      chmodSync(binary, 0o755);
+      symlinkSync(binary, join(dir, "sim-alias"));
+      expect(startedAs(join(dir, "sim-alias"), binary)).toEqual({ file: join(dir, "sim-alias"), argv0: join(dir, "sim-alias") });
+      // Another program named as argv0 (exec -a) is never what gets run.
+      expect(startedAs("/bin/sh", binary)).toBeUndefined();
+      expect(startedAs("no-such-program-anywhere", binary)).toBeUndefined();
+      const r = tunedRestart({ ...host({ execPath: binary }), startedAs: startedAs(join(dir, "sim-alias"), binary) })!;
+      expect(r.file).toBe(join(dir, "sim-alias"));
+      expect(r.args.slice(0, 2)).toEqual([join(dir, "sim-alias"), "--port"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

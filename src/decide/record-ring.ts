@@ -53,7 +53,7 @@ const ODD_HASH = 4;
 
 /**
  * Bytes per record: a row keeps a record's fields together, and 128 aligned bytes are exactly two
- * cache lines (a 144-byte row touched three of them half the time: ~4% of a reply's CPU under load).
+ * cache lines (a 144-byte row touched three of them half the time).
  */
 const ROW = 128;
 // Offsets in a row: six doubles (seq, time ms, attempt, choice, latency_ms, worker), then eight text
@@ -75,7 +75,7 @@ const ID_PREFIXED = 0x80;
  * The newest `keep` records, record seq s at slot (s - 1) % keep. As one object per record, 100,000
  * records (with their ids, times and hashes) are a few hundred thousand objects that every old
  * collection walks again and every freed one makes the collector work for; a busy server spent
- * about a fifth of its CPU on that. Here a record is one 144-byte row of one buffer, which the
+ * about a fifth of its CPU on that. Here a record is one 128-byte row of one buffer, which the
  * collector never looks inside: its repeating strings (dataset, answers, form, style, format) as
  * indices into a table of distinct strings, its id as bytes, its time as milliseconds, its hash as
  * two integers; its question and gold (the dataset's own strings) by reference. get() builds the

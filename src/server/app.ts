@@ -303,12 +303,14 @@ function closing(headers: Headers | Record<string, string>): Headers {
 /**
  * The POST routes that carry an eval's load, in Bun's native router: it hands the path over, which
  * skips building request.url and parsing it (~0.5 µs a request). Other methods on these paths, and
- * every other path, reach `fetch`. A prefix with router syntax (":", "*") keeps everything in fetch.
+ * every other path, reach `fetch`. Bun's router matches the raw path while `fetch` sees it normalised
+ * (dot segments, backslashes, percent-encoding), so a prefix that normalisation would change, or that
+ * uses router syntax (":", "*") or characters the router refuses, keeps everything in fetch.
  */
 function nativeRoutes(ctx: ServerContext): Record<string, { POST: (request: Request) => Response | Promise<Response> }> {
   const prefix = settingsOf(ctx).apiPrefix;
   const routes: Record<string, { POST: (request: Request) => Response | Promise<Response> }> = {};
-  if (/[:*]/.test(prefix)) return routes;
+  if (!/^[!-~]*$/.test(prefix) || /[:*]/.test(prefix) || new URL(`${prefix}/x`, "http://h").pathname !== `${prefix}/x`) return routes;
   for (const [path, methods] of Object.entries(ROUTES)) {
     if (methods.POST?.kind !== "body") continue;
     const full = prefix + path;

@@ -37,8 +37,12 @@ describe("Dockerfile: stages", () => {
     const recipe = /^llama-sim:.*\n\t(.*)$/m.exec(makefile)![1]!;
     const bunFlags = (cmd: string) => cmd.split(/\s+/).filter((w) => /^--(compile|minify|sourcemap|target|bytecode)/.test(w));
     expect(bunFlags(compile)).toEqual(bunFlags(recipe));
-    expect(compile).toContain(" src/main.ts ");
-    expect(recipe).toContain(" src/main.ts ");
+    // Every build of the binary names the same entry points: main.ts loads start.ts, start.ts the worker.
+    const entries = (cmd: string) => cmd.split(/\s+/).filter((w) => /^src\/.*\.ts$/.test(w));
+    const release = /\$\(BUN\) build --compile [^\n]*--target=bun-\$\$target ([^\n]*)--outfile/.exec(makefile)![1]!;
+    const npmBuild = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.build!;
+    const want = ["src/main.ts", "src/start.ts", "src/server/worker.ts"];
+    for (const cmd of [compile, recipe, release, npmBuild]) expect(entries(cmd)).toEqual(want);
     expect(compile).toContain('--define LLAMA_SIM_COMMIT="\\"${LLAMA_SIM_COMMIT}\\""');
     expect(ops(build, "ARG").map((i) => i.args)).toContain("LLAMA_SIM_COMMIT=unknown");
   });

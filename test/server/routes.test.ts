@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { startServer } from "../../src/server/app.ts";
 import { dropInContext, expectError, get, head, jsonOf, post, send } from "./dropin-helpers.ts";
 import { chatBody, QUESTIONS } from "./helpers.ts";
 
@@ -93,6 +94,63 @@ describe("--api-prefix", () => {
   test("and only there: the unprefixed paths are 404", async () => {
     for (const request of [get("/health"), get("/v1/models"), post("/v1/chat/completions", chatBody(0)), get("/llmhealth"), get("/llm")]) {
       await expectError(await send(ctx, request), 404, "not_found_error", NOT_FOUND_ORDER);
+    }
+  });
+});
+
+describe("Bun's native routes for the completion POSTs (app.ts nativeRoutes)", () => {
+  /** One raw HTTP/1.1 request, the path sent as written (no client-side normalisation), and the status line. */
+  async function rawStatus(port: number, method: string, path: string, body: string): Promise<number> {
+    const { promise, resolve } = Promise.withResolvers<number>();
+    let text = "";
+    await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open(socket) {
+          socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        },
+        data(_socket, chunk) {
+          text += chunk.toString();
+          const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+          if (m) resolve(Number(m[1]));
+        },
+        close() {
+          resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0));
+        },
+      },
+    });
+    return promise;
+  }
+  const body = JSON.stringify(chatBody(0));
+
+  test("a chat POST is answered through the router and through fetch alike, with and without a prefix", async () => {
+    for (const apiPrefix of ["", "/llm"]) {
+      const server = startServer(dropInContext({ server: { apiPrefix } }), { host: "127.0.0.1", port: 0, idleTimeoutSeconds: 5 });
+      try {
+        expect(await rawStatus(server.port!, "POST", `${apiPrefix}/v1/chat/completions`, body)).toBe(200);
+        expect(await rawStatus(server.port!, "POST", `${apiPrefix}/v1/chat/completions?x=1`, body)).toBe(200);
+        expect(await rawStatus(server.port!, "GET", `${apiPrefix}/v1/chat/completions`, "")).toBe(404);
+        expect(await rawStatus(server.port!, "POST", `${apiPrefix}/v1/chat/completions/`, body)).toBe(404);
+      } finally {
+        server.stop(true);
+      }
+    }
+  });
+
+  test("a prefix the router cannot take, or that URL normalisation changes, still starts and keeps fetch's answers", async () => {
+    for (const [apiPrefix, path] of [
+      ["/é", "/é/v1/chat/completions"],
+      ["/x/..", "/x/../v1/chat/completions"],
+      ["/a/./b", "/a/./b/v1/chat/completions"],
+    ] as const) {
+      const server = startServer(dropInContext({ server: { apiPrefix } }), { host: "127.0.0.1", port: 0, idleTimeoutSeconds: 5 });
+      try {
+        // fetch sees the normalised path, which is outside the prefix: 404, as before native routes.
+        expect(await rawStatus(server.port!, "POST", encodeURI(path), body)).toBe(404);
+      } finally {
+        server.stop(true);
+      }
     }
   });
 });
