@@ -58,4 +58,4 @@ release: node_modules/.installed $(SOURCES)
 	cd dist && sha256sum llama-sim-* > SHA256SUMS && cat SHA256SUMS
 
 clean:
-	rm -rf llama-sim llama-sim.map worker.js.map dist node_modules/.installed
+	rm -rf llama-sim llama-sim.map worker.js.map start.js.map dist node_modules/.installed
