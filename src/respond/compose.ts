@@ -5,6 +5,7 @@ import { letterOf, shownOptions, type ShownOption } from "./choices.ts";
 import { answerLine, detectAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
 import { variedForm } from "./forms.ts";
 import { reasoningText } from "./reasoning.ts";
+import { memoByText } from "./text-memo.ts";
 import { wrongFor, type AnswerPool, type WrongStyle } from "./wrong.ts";
 
 export type Style = "short" | "reasoning" | "think";
@@ -63,18 +64,14 @@ const OPENINGS = ["Let me work through this problem step by step."];
  * reply that says the same, so the JSON escaping and ledger hash memos downstream (text-memo.ts) find
  * it by a hash JSC has already computed instead of hashing a freshly joined string (~1 µs a reply).
  */
-const SHORT_BODIES: Record<AnswerFormat, Map<string, string>> = { boxed: new Map(), "answer-line": new Map(), "the-answer-is": new Map(), hashes: new Map() };
-const SHORT_BODIES_MAX = 4096;
-function shortBody(format: AnswerFormat, written: string): string {
-  const known = SHORT_BODIES[format];
-  let body = known.get(written);
-  if (body === undefined) {
-    if (known.size >= SHORT_BODIES_MAX) known.clear();
-    body = `${OPENINGS[0]}\n\n${answerLine(format, written)}`;
-    known.set(written, body);
-  }
-  return body;
-}
+const shortBodyIn = (format: AnswerFormat) => memoByText((written) => `${OPENINGS[0]}\n\n${answerLine(format, written)}`);
+const SHORT_BODIES: Record<AnswerFormat, (written: string) => string> = {
+  boxed: shortBodyIn("boxed"),
+  "answer-line": shortBodyIn("answer-line"),
+  "the-answer-is": shortBodyIn("the-answer-is"),
+  hashes: shortBodyIn("hashes"),
+};
+const shortBody = (format: AnswerFormat, written: string): string => SHORT_BODIES[format](written);
 
 /** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
 export function composeReply(input: ComposeInput): ComposedReply {

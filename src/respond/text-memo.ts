@@ -10,7 +10,8 @@ import { responseHash } from "../decide/records.ts";
 const MAX_TEXT = 512;
 const MAX_ENTRIES = 2048;
 
-function memo(make: (text: string) => string): (text: string) => string {
+/** `make` remembered per text (short texts only; the table is emptied when full). */
+export function memoByText(make: (text: string) => string): (text: string) => string {
   const known = new Map<string, string>();
   return (text) => {
     if (text.length > MAX_TEXT) return make(text);
@@ -25,7 +26,7 @@ function memo(make: (text: string) => string): (text: string) => string {
 }
 
 /** JSON.stringify(text): the text as a JSON string literal. */
-export const jsonText: (text: string) => string = memo((text) => JSON.stringify(text));
+export const jsonText: (text: string) => string = memoByText((text) => JSON.stringify(text));
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
-export const replyHash: (text: string) => string = memo(responseHash);
+export const replyHash: (text: string) => string = memoByText(responseHash);

@@ -60,3 +60,46 @@ function phase(tokens: number, tokensPerSecond: number, ms: number | undefined):
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/** The `timings` object as JSON, in llama-server's key order, written as a template (the reply's hottest part). */
+export function timingsJson(t: Timings): string {
+  return (
+    `{"cache_n":${t.cache_n},"prompt_n":${t.prompt_n},"prompt_ms":${t.prompt_ms},"prompt_per_token_ms":${t.prompt_per_token_ms},` +
+    `"prompt_per_second":${t.prompt_per_second},"predicted_n":${t.predicted_n},"predicted_ms":${t.predicted_ms},` +
+    `"predicted_per_token_ms":${t.predicted_per_token_ms},"predicted_per_second":${t.predicted_per_second}}`
+  );
+}
+
+/**
+ * timingsFor(p, c) at the default speeds, and its JSON, remembered in a small direct-mapped table:
+ * the pair repeats across replies (a question's prompt, a reply style's length), and writing nine
+ * numbers, five of them fractional, costs more than the rest of a reply's JSON. The reply (chat.ts)
+ * and the ledger's latency (oracle.ts) share it.
+ */
+const MEMO_SLOTS = 4096;
+const memoPrompt = new Int32Array(MEMO_SLOTS).fill(-1);
+const memoCompletion = new Int32Array(MEMO_SLOTS).fill(-1);
+const memoTimings: Timings[] = new Array<Timings>(MEMO_SLOTS);
+/** "" until a reply first asks for the slot's JSON. */
+const memoJson: string[] = new Array<string>(MEMO_SLOTS).fill("");
+
+function memoSlot(promptTokens: number, completionTokens: number): number {
+  const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
+  if (memoPrompt[slot] !== promptTokens || memoCompletion[slot] !== completionTokens) {
+    // Token counts are below 2^31 (context sizes are); a larger one never matches and is simply recomputed.
+    memoPrompt[slot] = promptTokens;
+    memoCompletion[slot] = completionTokens;
+    memoTimings[slot] = timingsFor(promptTokens, completionTokens);
+    memoJson[slot] = "";
+  }
+  return slot;
+}
+
+export function simulatedTimings(promptTokens: number, completionTokens: number): Timings {
+  return memoTimings[memoSlot(promptTokens, completionTokens)]!;
+}
+
+export function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
+  const slot = memoSlot(promptTokens, completionTokens);
+  return (memoJson[slot] ||= timingsJson(memoTimings[slot]!));
+}

@@ -1,4 +1,4 @@
-import { timingsFor, type Timings } from "../respond/timings.ts";
+import { simulatedTimingsJson, timingsJson } from "../respond/timings.ts";
 import { chatLogprobs, streamLogprobs } from "../respond/logprobs.ts";
 import { jsonText } from "../respond/text-memo.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
@@ -149,34 +149,6 @@ function usageJson(promptTokens: number, completionTokens: number): string {
 // hottest code in the server, and only the reply text needs escaping. Keys follow
 // llama-server's order (it writes nlohmann ordered_json).
 
-function timingsJson(t: Timings): string {
-  return (
-    `{"cache_n":${t.cache_n},"prompt_n":${t.prompt_n},"prompt_ms":${t.prompt_ms},"prompt_per_token_ms":${t.prompt_per_token_ms},` +
-    `"prompt_per_second":${t.prompt_per_second},"predicted_n":${t.predicted_n},"predicted_ms":${t.predicted_ms},` +
-    `"predicted_per_token_ms":${t.predicted_per_token_ms},"predicted_per_second":${t.predicted_per_second}}`
-  );
-}
-
-/**
- * timingsJson(timingsFor(p, c)) of unpaced replies, remembered in a small direct-mapped cache: the
- * pair repeats across replies (a question's prompt, a reply style's length), and writing nine
- * numbers, five of them fractional, costs more than the rest of the reply's JSON.
- */
-const TIMINGS_SLOTS = 4096;
-const timingsPrompt = new Int32Array(TIMINGS_SLOTS).fill(-1);
-const timingsCompletion = new Int32Array(TIMINGS_SLOTS).fill(-1);
-const timingsTexts: string[] = new Array<string>(TIMINGS_SLOTS).fill("");
-export function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
-  const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
-  if (timingsPrompt[slot] === promptTokens && timingsCompletion[slot] === completionTokens) return timingsTexts[slot]!;
-  const text = timingsJson(timingsFor(promptTokens, completionTokens));
-  // Token counts are below 2^31 (context sizes are); a larger one is simply never cached.
-  timingsPrompt[slot] = promptTokens;
-  timingsCompletion[slot] = completionTokens;
-  timingsTexts[slot] = text;
-  return text;
-}
-
 /** `"model":…,"system_fingerprint":…` for a context, escaped once rather than per reply. */
 const modelFields = new WeakMap<ServerContext, string>();
 /** The last context asked about: a server has one, so this skips the WeakMap lookup. */
@@ -241,7 +213,7 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
   const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
-  const timings = layout.timings ?? timingsJson(timingsFor(first.promptTokens, first.completionTokens));
+  const timings = layout.timings ?? simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
   const delta = (index: number, body: string, extra = "") => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${body}${extra}}],${meta}}\n\n`;
   return {

@@ -1,27 +1,10 @@
 import { type Ledger, type LedgerLike, type Verdict } from "../decide/records.ts";
 import { Tally, type LiveTally } from "../decide/tally.ts";
-import { timingsFor, type Timings } from "../respond/timings.ts";
+import { simulatedTimings, type Timings } from "../respond/timings.ts";
 import { replyHash } from "../respond/text-memo.ts";
 import { isoNow } from "./clock.ts";
 import type { Answer } from "./answer.ts";
 import type { Metrics } from "./metrics.ts";
-
-/**
- * timingsFor(p, c) at the default speeds, remembered in a small direct-mapped table: the pair repeats
- * across replies (a question's prompt, a reply style's length), and the object is read-only.
- */
-const TIMINGS_SLOTS = 1024;
-const timingsKeys = new Float64Array(TIMINGS_SLOTS).fill(-1);
-const timingsKept: Timings[] = new Array<Timings>(TIMINGS_SLOTS);
-function simulatedTimings(promptTokens: number, completionTokens: number): Timings {
-  const key = promptTokens * 0x100000000 + completionTokens;
-  const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 22;
-  if (timingsKeys[slot] === key) return timingsKept[slot]!;
-  const timings = timingsFor(promptTokens, completionTokens);
-  timingsKeys[slot] = key;
-  timingsKept[slot] = timings;
-  return timings;
-}
 
 /** What a question reply is recorded with, besides what the Answer itself carries. */
 interface Scored {

@@ -1,3 +1,4 @@
+import { newRecord } from "../fixtures/ledger-record.ts";
 import { describe, expect, test } from "bun:test";
 import { responseHash, type LedgerRecord, type Verdict } from "../../src/decide/records.ts";
 import type { HarnessCase } from "../../src/reconcile/harness.ts";
@@ -7,24 +8,8 @@ import { disagreementReason } from "../../src/reconcile/reason.ts";
 let seq = 0;
 function record(over: Partial<LedgerRecord> & { verdict: Verdict; content: string }): LedgerRecord {
   const { content, ...rest } = over;
-  return {
-    seq: ++seq,
-    time: "2026-01-01T00:00:00.000Z",
-    id: `chatcmpl-${seq}`,
-    dataset: "aime",
-    question: "17",
-    attempt: 0,
-    choice: 0,
-    gold: "33",
-    given: "33",
-    written: "33",
-    form: "canonical",
-    style: "short",
-    format: "boxed",
-    latency_ms: 1,
-    response_hash: responseHash(content),
-    ...rest,
-  };
+  seq++;
+  return { seq, ...newRecord({ id: `chatcmpl-${seq}`, response_hash: responseHash(content) }), ...rest };
 }
 
 const harness = (over: Partial<HarnessCase> & { response: string | null; correct: boolean }): HarnessCase => ({

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { simulatedTimingsJson } from "../../src/server/chat.ts";
+import { simulatedTimingsJson } from "../../src/respond/timings.ts";
 import { timingsFor } from "../../src/respond/timings.ts";
 
 describe("simulatedTimingsJson (remembered per token counts)", () => {

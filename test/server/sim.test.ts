@@ -1,3 +1,4 @@
+import { newRecord } from "../fixtures/ledger-record.ts";
 import { describe, expect, test } from "bun:test";
 import { Ledger, responseHash, type LedgerRecord, type NewLedgerRecord } from "../../src/decide/records.ts";
 import { Tally } from "../../src/decide/tally.ts";
@@ -5,23 +6,7 @@ import { HttpError } from "../../src/server/errors.ts";
 import { LEDGER_PAGE_MAX, simLedgerBody, simStatsBody } from "../../src/server/sim.ts";
 
 function sample(i: number): NewLedgerRecord {
-  return {
-    time: "2026-01-01T00:00:00.000Z",
-    id: `chatcmpl-${i}`,
-    dataset: "aime",
-    question: String(i % 9),
-    attempt: 0,
-    choice: 0,
-    gold: "33",
-    given: "33",
-    written: "33",
-    form: "canonical",
-    style: "short",
-    format: "boxed",
-    verdict: i % 2 === 0 ? "correct" : "wrong",
-    latency_ms: 1,
-    response_hash: responseHash(String(i)),
-  };
+  return newRecord({ id: `chatcmpl-${i}`, question: String(i % 9), verdict: i % 2 === 0 ? "correct" : "wrong", response_hash: responseHash(String(i)) });
 }
 
 function ledgerWith(count: number, keep = 100_000): Ledger {

@@ -1,6 +1,7 @@
 // The pieces --threads-http workers share, one thread at a time: the workers' SharedLedgers and their
 // merged pages (seqs, reservations, eviction), the SharedTally against the Tally, metrics rows,
 // the slot division, shared fault counts, the worker count and the /proc port check.
+import { newRecord } from "../fixtures/ledger-record.ts";
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { closeSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,23 +22,8 @@ import { workerCount } from "../../src/server/workers.ts";
 const sab = (bytes: number) => new SharedArrayBuffer(bytes);
 
 function record(i: number): NewLedgerRecord {
-  return {
-    time: "2026-01-01T00:00:00.000Z",
-    id: `chatcmpl-${i}`,
-    dataset: "tiny",
-    question: `q${i % 5}`,
-    attempt: Math.floor(i / 5),
-    choice: 0,
-    gold: "33",
-    given: "33",
-    written: "33",
-    form: "canonical",
-    style: "short",
-    format: "boxed",
-    verdict: i % 3 === 0 ? "wrong" : "correct",
-    latency_ms: 0.5,
-    response_hash: "0123456789abcdef",
-  };
+  const verdict = i % 3 === 0 ? "wrong" : "correct";
+  return newRecord({ id: `chatcmpl-${i}`, dataset: "tiny", question: `q${i % 5}`, attempt: Math.floor(i / 5), verdict, latency_ms: 0.5 });
 }
 
 /** Pages of a process whose workers are `ledgers`, collected and merged as the main thread does. */
