@@ -11,8 +11,8 @@ const MAX_TEXT = 512;
 const MAX_ENTRIES = 2048;
 
 /** `make` remembered per text (short texts only; the table is emptied when full). */
-export function memoByText(make: (text: string) => string): (text: string) => string {
-  const known = new Map<string, string>();
+export function memoByText<T>(make: (text: string) => T): (text: string) => T {
+  const known = new Map<string, T>();
   return (text) => {
     if (text.length > MAX_TEXT) return make(text);
     let value = known.get(text);
