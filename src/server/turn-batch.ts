@@ -25,7 +25,10 @@ export class TurnBatch<T> {
     for (const pending of batch) {
       // One handler throwing must not stop the rest of the batch.
       try {
-        pending.resolve(pending.work());
+        const result = pending.work();
+        // Chained rather than passed to resolve(), which would adopt it a microtask later.
+        if (result instanceof Promise) result.then(pending.resolve, pending.reject);
+        else pending.resolve(result);
       } catch (error) {
         pending.reject(error);
       }
