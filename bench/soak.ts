@@ -1,5 +1,5 @@
 // Soak test: the compiled ./llama-sim under full load for SOAK_SECONDS (default 60) with 256 connections,
-// mixing plain chat requests, streaming requests (with and without include_usage), unmatched prompts
+// mixing plain chat requests, streaming requests (with and without include_usage), LLM-judge requests, unmatched prompts
 // (400) and malformed JSON (400). Run by `make soak` (which builds the binary and installs wrk); not
 // part of `make test`. Stops by itself; exits 1 if any criterion fails.
 //
@@ -17,9 +17,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AIME_FILE_REL, BINARY, ROOT, aimePrompt, assertBinary, loadAime, minimalEnv } from "../test/e2e/harness.ts";
 
-const KINDS = ["plain", "stream", "stream_usage", "unmatched", "malformed"] as const;
+const KINDS = ["plain", "stream", "stream_usage", "judge", "unmatched", "malformed"] as const;
 type Kind = (typeof KINDS)[number];
-const EXPECTED_STATUS: Record<Kind, number> = { plain: 200, stream: 200, stream_usage: 200, unmatched: 400, malformed: 400 };
+const EXPECTED_STATUS: Record<Kind, number> = { plain: 200, stream: 200, stream_usage: 200, judge: 200, unmatched: 400, malformed: 400 };
+/** Kinds whose 200s answer a dataset question: the exit summary's "answered N matched" counts these, not judge replies. */
+const MATCHED_KINDS: readonly Kind[] = ["plain", "stream", "stream_usage"];
 const CONNECTIONS = 256;
 const QUIET_SECONDS = 3;
 const WRK_TIMEOUT = "5s";
@@ -57,7 +59,8 @@ function requestLines(): string[] {
   const user = (content: string) => JSON.stringify({ model: "llama", messages: [{ role: "user", content }] });
   add("unmatched", user("What is the capital of France?"));
   add("unmatched", user(aimePrompt(aime[3]!.problem.slice(0, Math.floor(aime[3]!.problem.length * 0.6)))));
-  add("unmatched", JSON.stringify({ messages: [
+  // An answer-extraction prompt is an LLM judge's request: answered (200, the extracted answer), never scored.
+  add("judge", JSON.stringify({ messages: [
     { role: "system", content: "You are an answer extraction system. Reply with the extracted answer only." },
     { role: "user", content: 'Extract the answer from the following response:\n\n"The answer is \\boxed{33}."' },
   ] }));
@@ -164,7 +167,7 @@ async function runWrk(url: string, requestsPath: string): Promise<{ result: WrkR
 // ---------------------------------------------------------------------------------------------------------
 // The server's log
 
-const REQUEST_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z POST \/v1\/chat\/completions (\d{3})(?: q=\S+ (?:correct|wrong)| error=".*")? \d+\.\d\dms$/;
+const REQUEST_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z POST \/v1\/chat\/completions (\d{3})(?: q=\S+ (?:correct|wrong|no-answer)| judge| error=".*")? \d+\.\d\dms$/;
 const SUMMARY_LINE = /^llama-sim: SIGTERM, stopping; answered (\d+) matched requests, (\d+) correctly/;
 
 interface LogCounts {
@@ -282,6 +285,7 @@ async function main(): Promise<number> {
 
   const chat200 = KINDS.filter((k) => EXPECTED_STATUS[k] === 200).reduce((n, k) => n + c(`completed:${k}`), 0);
   const chat400 = KINDS.filter((k) => EXPECTED_STATUS[k] === 400).reduce((n, k) => n + c(`completed:${k}`), 0);
+  const matched200 = MATCHED_KINDS.reduce((n, k) => n + c(`completed:${k}`), 0);
   const log200 = log.byStatus.get(200) ?? 0;
   const log400 = log.byStatus.get(400) ?? 0;
   const otherStatuses = [...log.byStatus].filter(([s]) => s !== 200 && s !== 400);
@@ -310,8 +314,8 @@ async function main(): Promise<number> {
     "\nlog rule: llama-sim writes a request's log line before it sends the response, so every response wrk counted has\n" +
       "its line, and a request still in flight when wrk stopped may have one too. In the last " + QUIET_SECONDS + " s no connection\n" +
       "sends a new request, so nothing is in flight at the end (sent - answered = 0) and the count must be EXACT:\n" +
-      "log lines = wrk's responses, 200s = plain + stream responses, 400s = unmatched + malformed, exit summary's\n" +
-      "'answered N matched' = 200s. Were any left in flight, only wrk <= log <= wrk + in flight could be asserted.",
+      "log lines = wrk's responses, 200s = plain + stream + judge responses, 400s = unmatched + malformed, exit summary's\n" +
+      "'answered N matched' = plain + stream 200s (a judge reply is not a matched question). Were any left in flight, only wrk <= log <= wrk + in flight could be asserted.",
   );
   // The rule. The server writes a request's log line before it sends the response, so every response
   // wrk counted has its line; a request wrk sent but whose response it never read (in flight when wrk
@@ -320,9 +324,9 @@ async function main(): Promise<number> {
   // that can be said is completed <= log lines <= completed + in flight.
   if (inFlight === 0) {
     check(
-      log.requests === completed && log200 === chat200 && log400 === chat400 && log.answered === chat200,
+      log.requests === completed && log200 === chat200 && log400 === chat400 && log.answered === matched200,
       `log count matches (exact: nothing was in flight when wrk stopped): log ${fmt(log.requests)} = wrk ${fmt(completed)}; ` +
-        `200s ${fmt(log200)} = ${fmt(chat200)}; 400s ${fmt(log400)} = ${fmt(chat400)}; exit summary ${log.answered ?? "?"} = ${fmt(chat200)}`,
+        `200s ${fmt(log200)} = ${fmt(chat200)}; 400s ${fmt(log400)} = ${fmt(chat400)}; exit summary ${log.answered ?? "?"} = ${fmt(matched200)}`,
     );
   } else {
     check(

@@ -16,9 +16,9 @@
 -- keeps running for the quiet seconds and stops with nothing in flight. So every request sent has
 -- been answered and counted, and the server's log must hold exactly that many lines.
 
-local KINDS = { "plain", "stream", "stream_usage", "unmatched", "malformed" }
-local WEIGHTS = { plain = 40, stream = 20, stream_usage = 20, unmatched = 10, malformed = 10 }
-local EXPECTED_STATUS = { plain = 200, stream = 200, stream_usage = 200, unmatched = 400, malformed = 400 }
+local KINDS = { "plain", "stream", "stream_usage", "judge", "unmatched", "malformed" }
+local WEIGHTS = { plain = 40, stream = 20, stream_usage = 20, judge = 5, unmatched = 5, malformed = 10 }
+local EXPECTED_STATUS = { plain = 200, stream = 200, stream_usage = 200, judge = 200, unmatched = 400, malformed = 400 }
 
 -- ---------------------------------------------------------------------------------------------
 -- main state: collect the threads so done() can add up their counters
@@ -115,6 +115,9 @@ local function body_ok(kind, body)
     local done = body:sub(-14) == "data: [DONE]\n\n"
     local usage = body:find('"usage":', 1, true) ~= nil
     return done and (usage == (kind == "stream_usage")) and body:find('"object":"chat.completion.chunk"', 1, true) ~= nil
+  elseif kind == "judge" then
+    -- the extracted answer alone, as a judge model replies
+    return body:find('"object":"chat.completion"', 1, true) ~= nil and body:find('"content":"33"', 1, true) ~= nil
   elseif kind == "unmatched" then
     return body:find("no dataset question matched", 1, true) ~= nil
   else
