@@ -10,14 +10,14 @@ import { responseHash } from "../decide/records.ts";
 const MAX_TEXT = 512;
 const MAX_ENTRIES = 2048;
 
-/** `make` remembered per text (short texts only; the table is emptied when full). */
-export function memoByText<T>(make: (text: string) => T): (text: string) => T {
+/** `make` remembered per text (short texts only; the table, of at most `maxEntries`, is emptied when full). */
+export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIES): (text: string) => T {
   const known = new Map<string, T>();
   return (text) => {
     if (text.length > MAX_TEXT) return make(text);
     let value = known.get(text);
     if (value === undefined) {
-      if (known.size >= MAX_ENTRIES) known.clear();
+      if (known.size >= maxEntries) known.clear();
       value = make(text);
       known.set(text, value);
     }

@@ -83,10 +83,15 @@ const memoTimings: Timings[] = new Array<Timings>(MEMO_SLOTS);
 /** "" until a reply first asks for the slot's JSON. */
 const memoJson: string[] = new Array<string>(MEMO_SLOTS).fill("");
 
+/**
+ * Only counts an Int32Array holds exactly are remembered: a larger one would be stored wrapped
+ * (2^40 as 0) and then answer for the small count it wrapped to. Real counts are far below 2^31.
+ */
+const memoable = (promptTokens: number, completionTokens: number): boolean => (promptTokens | 0) === promptTokens && (completionTokens | 0) === completionTokens;
+
 function memoSlot(promptTokens: number, completionTokens: number): number {
   const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
   if (memoPrompt[slot] !== promptTokens || memoCompletion[slot] !== completionTokens) {
-    // Token counts are below 2^31 (context sizes are); a larger one never matches and is simply recomputed.
     memoPrompt[slot] = promptTokens;
     memoCompletion[slot] = completionTokens;
     memoTimings[slot] = timingsFor(promptTokens, completionTokens);
@@ -96,10 +101,12 @@ function memoSlot(promptTokens: number, completionTokens: number): number {
 }
 
 export function simulatedTimings(promptTokens: number, completionTokens: number): Timings {
+  if (!memoable(promptTokens, completionTokens)) return timingsFor(promptTokens, completionTokens);
   return memoTimings[memoSlot(promptTokens, completionTokens)]!;
 }
 
 export function simulatedTimingsJson(promptTokens: number, completionTokens: number): string {
+  if (!memoable(promptTokens, completionTokens)) return timingsJson(timingsFor(promptTokens, completionTokens));
   const slot = memoSlot(promptTokens, completionTokens);
   return (memoJson[slot] ||= timingsJson(memoTimings[slot]!));
 }

@@ -232,8 +232,9 @@ function pathOf(url: string): string {
  * Written with one promise step (the body read) rather than nested async functions: every
  * suspension costs, and this runs tens of thousands of times a second.
  */
-export function handle(request: Request, ctx: ServerContext, knownPath?: string): Response | Promise<Response> {
-  const started = ctx.log || ctx.oracle?.metrics ? performance.now() : 0;
+export function handle(request: Request, ctx: ServerContext, knownPath?: string, arrived?: number): Response | Promise<Response> {
+  // From when the request arrived (before its turn's batch, server/turn-batch.ts), for the log and the latency metric.
+  const started = ctx.log || ctx.oracle?.metrics ? (arrived ?? performance.now()) : 0;
   const method = request.method;
   const path = knownPath ?? pathOf(request.url);
   const log = (status: number, outcome?: ChatOutcome, error?: string) =>
@@ -315,10 +316,18 @@ function nativeRoutes(ctx: ServerContext, batch: TurnBatch<Response>): Record<st
   for (const [path, methods] of Object.entries(ROUTES)) {
     if (methods.POST?.kind !== "body") continue;
     const full = prefix + path;
-    routes[full] = { POST: (request) => batch.run(() => handle(request, ctx, full)) };
+    routes[full] = {
+      POST: (request) => {
+        const arrived = arrivalTime(ctx);
+        return batch.run(() => handle(request, ctx, full, arrived));
+      },
+    };
   }
   return routes;
 }
+
+/** The clock only when something reads it (the request log, the latency metric): a hot path. */
+const arrivalTime = (ctx: ServerContext): number | undefined => (ctx.log || ctx.oracle?.metrics ? performance.now() : undefined);
 
 export interface ServeOptions {
   readonly host: string;
@@ -347,7 +356,12 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     reusePort: options.reusePort ?? false,
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
     routes: nativeRoutes(ctx, batch),
-    fetch: (request) => batch.run(() => handle(request, ctx)),
-    error: (error) => new Response(errorBody(500, "server_error", error.message), { status: 500, headers: { "Content-Type": JSON_TYPE } }),
+    fetch: (request) => {
+      const arrived = arrivalTime(ctx);
+      return batch.run(() => handle(request, ctx, undefined, arrived));
+    },
+    // Only a fault in handle itself reaches here (routes' errors become replies there): still llama-server's error shape.
+    error: (error: unknown) =>
+      new Response(errorBody(500, "server_error", error instanceof Error ? error.message : String(error)), { status: 500, headers: HEADER_FIELDS[JSON_TYPE] }),
   });
 }

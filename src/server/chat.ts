@@ -239,7 +239,8 @@ const ROLE_HEAD = `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"r
  * made once per text (short replies repeat), which saves the split, the escaping and most of each
  * event's rope (a third of a 17-event stream's rendering).
  */
-const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(piece)}}}]`));
+// 256 texts: an entry holds an event per piece (up to ~12 KB for a 512-character text), so the table stays a few MB.
+const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(piece)}}}]`), 256);
 
 /**
  * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,

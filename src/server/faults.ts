@@ -317,6 +317,8 @@ export class Faults {
   readonly #crash: Int32Array;
   #loadingUntil: number;
   readonly #hangs = new Set<(why: string) => void>();
+  /** Set by endHangs: the server is stopping, and a hang drawn from now on ends at once. */
+  #stopped = false;
 
   constructor(options: FaultOptions, seed: number, hooks: FaultHooks, cells: FaultCells = faultCells()) {
     this.options = options;
@@ -400,7 +402,9 @@ export class Faults {
       const onAbort = () => end("the client gave up");
       const timer = setTimeout(() => end("--timeout"), this.#hooks.hangTimeoutMs);
       this.#hangs.add(end);
-      if (request.signal.aborted) end("the client gave up");
+      // A request handled after endHangs (it waited for its turn's batch, server/turn-batch.ts) must not hold the shutdown up.
+      if (this.#stopped) end("the server stopped");
+      else if (request.signal.aborted) end("the client gave up");
       else request.signal.addEventListener("abort", onAbort, { once: true });
     });
   }
@@ -412,6 +416,7 @@ export class Faults {
 
   /** Ends every hung request (without a response): they would otherwise hold a graceful shutdown up. */
   endHangs(): void {
+    this.#stopped = true;
     for (const end of [...this.#hangs]) end("the server stopped");
   }
 

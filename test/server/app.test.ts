@@ -342,6 +342,16 @@ describe("request log", () => {
   // `... POST /path 200 q=<id> correct|wrong 0.21ms`; error replies may add ` error="<message>"`.
   const LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z (\S+) (\S+) (\d{3})(?: q=(\S+) (correct|wrong))?(?: error=(".*"))? \d+\.\d\dms$/;
 
+  test("the time counts from the request's arrival when the server passes it (its wait for its turn's batch included)", async () => {
+    const ctx = makeContext({ rate: 1 });
+    await handle(post("/v1/chat/completions", chatBody(3)), ctx, undefined, performance.now() - 250);
+    const ms = Number(/ (\d+\.\d\d)ms$/.exec(ctx.lines.at(-1)!)?.[1]);
+    expect(ms).toBeGreaterThanOrEqual(250);
+    // Without an arrival time the clock starts in handle: a fast local request takes far less.
+    await handle(post("/v1/chat/completions", chatBody(3)), ctx);
+    expect(Number(/ (\d+\.\d\d)ms$/.exec(ctx.lines.at(-1)!)?.[1])).toBeLessThan(250);
+  });
+
   test("one line per request with method, path, status, question and outcome", async () => {
     const ctx = makeContext({ rate: 1 });
     await handle(post("/v1/chat/completions", chatBody(3)), ctx);

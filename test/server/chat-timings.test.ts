@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { simulatedTimingsJson } from "../../src/respond/timings.ts";
+import { simulatedTimings, simulatedTimingsJson } from "../../src/respond/timings.ts";
 import { timingsFor } from "../../src/respond/timings.ts";
 
 describe("simulatedTimingsJson (remembered per token counts)", () => {
@@ -13,6 +13,15 @@ describe("simulatedTimingsJson (remembered per token counts)", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  test("a count too large for the table is not remembered as the small count it would wrap to", () => {
+    // 2^40 stored in an Int32Array is 0, and (2^40, c) hashes to the slot of (0, c).
+    expect(JSON.parse(simulatedTimingsJson(2 ** 40, 26)).prompt_n).toBe(2 ** 40);
+    expect(JSON.parse(simulatedTimingsJson(0, 26)).prompt_n).toBe(0);
+    expect(simulatedTimingsJson(0, 26)).toBe(JSON.stringify(timingsFor(0, 26)));
+    expect(simulatedTimings(2 ** 32 + 5, 3).prompt_n).toBe(2 ** 32 + 5);
+    expect(simulatedTimings(5, 3).prompt_n).toBe(5);
   });
 
   test("many pairs through the same few slots stay right", () => {

@@ -329,6 +329,19 @@ describe("--hang-rate", () => {
   });
 });
 
+describe("--hang-rate after the server stopped", () => {
+  test("a hang drawn after endHangs (a request that waited for its turn's batch) ends at once instead of holding the shutdown", async () => {
+    const { ctx, faults } = rig({ hangRate: 1 }, { hangTimeoutMs: 60_000 });
+    faults.endHangs();
+    const started = performance.now();
+    await expectDropped(await handle(get("/v1/models"), ctx));
+    // Without the stop it would hang for the 60 s timeout.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(faults.hanging).toBe(0);
+    expect(ctx.lines.at(-1)).toContain("no response: hung (--hang-rate) until the server stopped");
+  });
+});
+
 describe("--drop-rate and --midstream-drop-rate through handle", () => {
   test("a drop sends nothing and is logged with status 0", async () => {
     const { ctx, metrics } = rig({ dropRate: 1 });
