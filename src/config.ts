@@ -155,6 +155,8 @@ export interface Config {
   readonly alias: string;
   readonly maxBodyBytes: number;
   readonly quiet: boolean;
+  /** Requests handled in one batch per event-loop turn (server/turn-batch.ts); false with --no-batch. */
+  readonly batch: boolean;
   /** Seconds a connection may sit idle (llama-server's read/write timeout). */
   readonly timeoutSeconds: number;
   /** Seconds allowed to receive a request body once its headers are in. */

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const { decider, oracle, faults, requestLog, index } = runtime;
   let server;
   try {
-    server = startServer(runtime.ctx, { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds });
+    server = startServer(runtime.ctx, { host: config.host, port: config.port, idleTimeoutSeconds: config.timeoutSeconds, batch: config.batch });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     fail(`cannot listen on ${config.host}:${config.port} (--host/--port): ${message}`, 1);

@@ -46,6 +46,7 @@ describe("defaults", () => {
     expect(c.cacheDir).toBe("/home/tester/.cache/llama-sim");
     expect(c.offline).toBe(false);
     expect(c.quiet).toBe(false);
+    expect(c.batch).toBe(true);
     expect(c.hfToken).toBeUndefined();
     expect(c.seedGiven).toBe(false);
   });
@@ -157,6 +158,7 @@ const BOOLEAN_FLAGS: Record<string, (c: Config) => boolean> = {
   metrics: (c) => c.decision.metrics,
   props: (c) => c.server.endpointProps,
   "no-slots": (c) => !c.server.endpointSlots,
+  "no-batch": (c) => !c.batch,
   // -kvu keeps llama-server's default -np 1 at one slot (no promotion to 4).
   "kv-unified": (c) => c.server.parallel === 1,
 };

@@ -309,15 +309,16 @@ function closing(headers: Headers | Record<string, string>): Headers {
  * (dot segments, backslashes, percent-encoding), so a prefix that normalisation would change, or that
  * uses router syntax (":", "*") or characters the router refuses, keeps everything in fetch.
  */
-function nativeRoutes(ctx: ServerContext, batch: TurnBatch<Response>): Record<string, { POST: (request: Request) => Promise<Response> }> {
+function nativeRoutes(ctx: ServerContext, batch: TurnBatch<Response> | undefined): Record<string, { POST: (request: Request) => Response | Promise<Response> }> {
   const prefix = settingsOf(ctx).apiPrefix;
-  const routes: Record<string, { POST: (request: Request) => Promise<Response> }> = {};
+  const routes: Record<string, { POST: (request: Request) => Response | Promise<Response> }> = {};
   if (!/^[!-~]*$/.test(prefix) || /[:*]/.test(prefix) || new URL(`${prefix}/x`, "http://h").pathname !== `${prefix}/x`) return routes;
   for (const [path, methods] of Object.entries(ROUTES)) {
     if (methods.POST?.kind !== "body") continue;
     const full = prefix + path;
     routes[full] = {
       POST: (request) => {
+        if (batch === undefined) return handle(request, ctx, full);
         const arrived = arrivalTime(ctx);
         return batch.run(() => handle(request, ctx, full, arrived));
       },
@@ -336,6 +337,8 @@ export interface ServeOptions {
   readonly idleTimeoutSeconds: number;
   /** --threads-http > 1: each worker's server joins the port the main thread checked was free (server/workers.ts). */
   readonly reusePort?: boolean;
+  /** Handle requests in one batch per event-loop turn (the default); false (--no-batch): each as it arrives. */
+  readonly batch?: boolean;
 }
 
 /** Bun's largest idle timeout: longer --timeout values are capped to it. */
@@ -343,7 +346,7 @@ export const MAX_IDLE_TIMEOUT_SECONDS = 255;
 
 export function startServer(ctx: ServerContext, options: ServeOptions) {
   // Every request is handled in its turn's batch (server/turn-batch.ts): ~20% less CPU a request under load.
-  const batch = new TurnBatch<Response>();
+  const batch = options.batch === false ? undefined : new TurnBatch<Response>();
   return Bun.serve({
     hostname: options.host,
     port: options.port,
@@ -357,6 +360,7 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
     routes: nativeRoutes(ctx, batch),
     fetch: (request) => {
+      if (batch === undefined) return handle(request, ctx);
       const arrived = arrivalTime(ctx);
       return batch.run(() => handle(request, ctx, undefined, arrived));
     },

@@ -75,7 +75,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case "listen":
       try {
         const { config } = data;
-        server = startServer(runtime.ctx, { host: config.host, port: message.port, idleTimeoutSeconds: config.timeoutSeconds, reusePort: true });
+        server = startServer(runtime.ctx, { host: config.host, port: message.port, idleTimeoutSeconds: config.timeoutSeconds, reusePort: true, batch: config.batch });
         listenedAt = performance.now();
         send({ t: "listening" });
       } catch (error) {

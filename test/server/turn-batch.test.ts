@@ -75,3 +75,34 @@ describe("TurnBatch", () => {
     expect(sizes).toEqual([1, 2, 3]);
   });
 });
+
+describe("startServer with and without batching (--no-batch)", () => {
+  test("both answer the same requests with the same replies, over real HTTP", async () => {
+    const { startServer } = await import("../../src/server/app.ts");
+    const { chatBody, makeContext, QUESTIONS } = await import("./helpers.ts");
+    const replies: string[][] = [];
+    for (const batch of [true, false]) {
+      const server = startServer(makeContext({ rate: 0.5, seed: 7, quiet: true }), { host: "127.0.0.1", port: 0, idleTimeoutSeconds: 30, batch });
+      try {
+        const contents: string[] = [];
+        // Sent together, so that the batched server gets several in one turn.
+        const responses = await Promise.all(
+          QUESTIONS.map((_, q) => fetch(`http://127.0.0.1:${server.port}/v1/chat/completions`, { method: "POST", body: JSON.stringify(chatBody(q)) })),
+        );
+        for (const response of responses) {
+          expect(response.status).toBe(200);
+          contents.push(((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content);
+        }
+        const health = await fetch(`http://127.0.0.1:${server.port}/health`);
+        expect(health.status).toBe(200);
+        replies.push(contents);
+      } finally {
+        server.stop(true);
+      }
+    }
+    // Same seed, first attempt at each question: the same outcome and text whichever way they were handled.
+    expect(replies[0]).toEqual(replies[1]!);
+    expect(replies[0]!.length).toBe(QUESTIONS.length);
+    expect(QUESTIONS.length).toBeGreaterThan(2);
+  });
+});
