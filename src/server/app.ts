@@ -232,9 +232,9 @@ function pathOf(url: string): string {
  * Written with one promise step (the body read) rather than nested async functions: every
  * suspension costs, and this runs tens of thousands of times a second.
  */
-export function handle(request: Request, ctx: ServerContext, knownPath?: string, arrived?: number): Response | Promise<Response> {
+export function handle(request: Request, ctx: ServerContext, knownPath?: string, arrived = arrivalTime(ctx)): Response | Promise<Response> {
   // From when the request arrived (before its turn's batch, server/turn-batch.ts), for the log and the latency metric.
-  const started = ctx.log || ctx.oracle?.metrics ? (arrived ?? performance.now()) : 0;
+  const started = arrived ?? 0;
   const method = request.method;
   const path = knownPath ?? pathOf(request.url);
   const log = (status: number, outcome?: ChatOutcome, error?: string) =>
@@ -309,26 +309,33 @@ function closing(headers: Headers | Record<string, string>): Headers {
  * (dot segments, backslashes, percent-encoding), so a prefix that normalisation would change, or that
  * uses router syntax (":", "*") or characters the router refuses, keeps everything in fetch.
  */
-function nativeRoutes(ctx: ServerContext, batch: TurnBatch<Response> | undefined): Record<string, { POST: (request: Request) => Response | Promise<Response> }> {
+function nativeRoutes(ctx: ServerContext, serve: Serve): Record<string, { POST: (request: Request) => Response | Promise<Response> }> {
   const prefix = settingsOf(ctx).apiPrefix;
   const routes: Record<string, { POST: (request: Request) => Response | Promise<Response> }> = {};
   if (!/^[!-~]*$/.test(prefix) || /[:*]/.test(prefix) || new URL(`${prefix}/x`, "http://h").pathname !== `${prefix}/x`) return routes;
   for (const [path, methods] of Object.entries(ROUTES)) {
     if (methods.POST?.kind !== "body") continue;
     const full = prefix + path;
-    routes[full] = {
-      POST: (request) => {
-        if (batch === undefined) return handle(request, ctx, full);
-        const arrived = arrivalTime(ctx);
-        return batch.run(() => handle(request, ctx, full, arrived));
-      },
-    };
+    routes[full] = { POST: (request) => serve(request, full) };
   }
   return routes;
 }
 
 /** The clock only when something reads it (the request log, the latency metric): a hot path. */
 const arrivalTime = (ctx: ServerContext): number | undefined => (ctx.log || ctx.oracle?.metrics ? performance.now() : undefined);
+
+/** handle() for a request on `path` (when the router knows it), at once or in its turn's batch. */
+type Serve = (request: Request, path?: string) => Response | Promise<Response>;
+
+/** Every request in its turn's batch (server/turn-batch.ts, ~20% less CPU a request under load), or at once with --no-batch. */
+function server(ctx: ServerContext, batched: boolean): Serve {
+  if (!batched) return (request, path) => handle(request, ctx, path);
+  const batch = new TurnBatch<Response>();
+  return (request, path) => {
+    const arrived = arrivalTime(ctx);
+    return batch.run(() => handle(request, ctx, path, arrived));
+  };
+}
 
 export interface ServeOptions {
   readonly host: string;
@@ -345,8 +352,7 @@ export interface ServeOptions {
 export const MAX_IDLE_TIMEOUT_SECONDS = 255;
 
 export function startServer(ctx: ServerContext, options: ServeOptions) {
-  // Every request is handled in its turn's batch (server/turn-batch.ts): ~20% less CPU a request under load.
-  const batch = options.batch === false ? undefined : new TurnBatch<Response>();
+  const serve = server(ctx, options.batch !== false);
   return Bun.serve({
     hostname: options.host,
     port: options.port,
@@ -358,12 +364,8 @@ export function startServer(ctx: ServerContext, options: ServeOptions) {
     // after the main thread's own bind without it proved the port free (server/workers.ts).
     reusePort: options.reusePort ?? false,
     idleTimeout: Math.min(Math.ceil(options.idleTimeoutSeconds), MAX_IDLE_TIMEOUT_SECONDS),
-    routes: nativeRoutes(ctx, batch),
-    fetch: (request) => {
-      if (batch === undefined) return handle(request, ctx);
-      const arrived = arrivalTime(ctx);
-      return batch.run(() => handle(request, ctx, undefined, arrived));
-    },
+    routes: nativeRoutes(ctx, serve),
+    fetch: (request) => serve(request),
     // Only a fault in handle itself reaches here (routes' errors become replies there): still llama-server's error shape.
     error: (error: unknown) =>
       new Response(errorBody(500, "server_error", error instanceof Error ? error.message : String(error)), { status: 500, headers: HEADER_FIELDS[JSON_TYPE] }),

@@ -200,12 +200,10 @@ function completionJson(ctx: ServerContext, id: string, answers: readonly Answer
   );
 }
 
-/** How a stream is laid out: its final timings and how text is cut into chunks. */
+/** How a stream is laid out: its final timings. */
 export interface StreamLayout {
   /** The `timings` JSON; by default the simulated speeds' figures for the first choice. */
   readonly timings?: string;
-  /** Text into chunks: splitIntoPieces by default, token-sized pieces when paced at --tps. */
-  readonly split?: (text: string) => string[];
 }
 
 /** The chunks of one stream: llama-server's JSON for each kind of event, sharing the stream's meta fields. */
@@ -217,10 +215,10 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   const tail = `,${meta}}\n\n`;
   const timings = layout.timings ?? simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
-  const delta = (index: number, body: string, extra = "") => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${body}${extra}}]${tail}`;
+  const delta = (index: number, body: string, extra = "") => deltaHead(index, body + extra) + tail;
   return {
     tail,
-    role: (index: number) => (index === 0 ? ROLE_HEAD + tail : delta(index, `{"role":"assistant","content":null}`)),
+    role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)) + tail,
     reasoning: (index: number, piece: string) => delta(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
     content: (index: number, answer: Answer, piece: string, position: number) =>
       delta(index, `{"content":${JSON.stringify(piece)}}`, topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""),
@@ -232,7 +230,10 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   };
 }
 
-const ROLE_HEAD = `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}]`;
+/** An event's opening, up to the stream's shared tail: one choice's delta. */
+const deltaHead = (index: number, delta: string): string => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}}]`;
+const ROLE_DELTA = `{"role":"assistant","content":null}`;
+const ROLE_HEAD = deltaHead(0, ROLE_DELTA);
 
 /**
  * A reply text's content events for choice 0 up to the shared tail, split as splitIntoPieces splits it:
@@ -240,7 +241,7 @@ const ROLE_HEAD = `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"r
  * event's rope (a third of a 17-event stream's rendering).
  */
 // 256 texts: an entry holds an event per piece (up to ~12 KB for a 512-character text), so the table stays a few MB.
-const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(piece)}}}]`), 256);
+const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => deltaHead(0, `{"content":${JSON.stringify(piece)}}`)), 256);
 
 /**
  * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,
@@ -250,13 +251,12 @@ const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => `
  */
 export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
   const chunk = chunkWriter(ctx, id, answers, topN, layout);
-  const split = layout.split ?? splitIntoPieces;
   const events: string[] = [];
   answers.forEach((answer, index) => {
     events.push(chunk.role(index));
-    if (answer.reasoningContent) for (const piece of split(answer.reasoningContent)) events.push(chunk.reasoning(index, piece));
-    if (index === 0 && !topN && layout.split === undefined) for (const head of contentHeads(answer.content)) events.push(head + chunk.tail);
-    else split(answer.content).forEach((piece, position) => events.push(chunk.content(index, answer, piece, position)));
+    if (answer.reasoningContent) for (const piece of splitIntoPieces(answer.reasoningContent)) events.push(chunk.reasoning(index, piece));
+    if (index === 0 && !topN) for (const head of contentHeads(answer.content)) events.push(head + chunk.tail);
+    else splitIntoPieces(answer.content).forEach((piece, position) => events.push(chunk.content(index, answer, piece, position)));
     if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) events.push(chunk.tool(index, delta));
     events.push(chunk.finish(index, answer, !includeUsage && index === answers.length - 1));
   });

@@ -53,11 +53,7 @@ export interface Made {
  */
 export function generate(ctx: ServerContext, job: Job, produce: (pacer: Pacer | undefined, lease: Lease | undefined) => Made): Served | Promise<Served> {
   const pool = ctx.pool;
-  let lease: Lease | Promise<Lease> | undefined;
-  if (pool !== undefined) {
-    const count = Math.min(job.slots, pool.total);
-    lease = pool.grantNow(count, job.task) ?? pool.acquire(count, job.task, job.signal?.());
-  }
+  const lease = pool?.acquire(Math.min(job.slots, pool.total), job.task, job.signal);
   if (lease instanceof Promise) return lease.then((held) => run(ctx, job, held, produce));
   return run(ctx, job, lease, produce);
 }

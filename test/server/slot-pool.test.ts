@@ -63,7 +63,7 @@ describe("SlotPool", () => {
     const watched = new SlotPool(2, 4096, (p, d) => gauges.push([p, d]));
     const held = watched.acquire(1, task()) as Lease;
     const controller = new AbortController();
-    const big = watched.acquire(2, task(), controller.signal);
+    const big = watched.acquire(2, task(), () => controller.signal);
     const next = watched.acquire(1, task());
     expect(watched.deferred).toBe(2);
     controller.abort();
@@ -83,7 +83,7 @@ describe("SlotPool", () => {
     const gone = new AbortController();
     gone.abort();
     pool.acquire(2, task());
-    expect(() => pool.acquire(1, task(), gone.signal)).toThrow(HttpError);
+    expect(() => pool.acquire(1, task(), () => gone.signal)).toThrow(HttpError);
     expect(pool.deferred).toBe(0);
   });
 
@@ -162,7 +162,7 @@ describe("SlotPool", () => {
             if (op.op === "acquire") {
               const me = id++;
               const controller = new AbortController();
-              const got = pool.acquire(Math.min(op.count, total), task(), controller.signal);
+              const got = pool.acquire(Math.min(op.count, total), task(), () => controller.signal);
               if (got instanceof Lease) {
                 granted.push(me);
                 held.push(got);
