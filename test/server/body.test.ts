@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readJsonBody } from "../../src/server/body.ts";
+import { pendingBodyReads, readJsonBody } from "../../src/server/body.ts";
 import { HttpError } from "../../src/server/errors.ts";
 
 function streamOf(chunks: Uint8Array[], onCancel?: () => void): ReadableStream<Uint8Array> {
@@ -96,4 +96,29 @@ describe("readJsonBody read timeout", () => {
     expect(await readJsonBody(post('{"a":1}', { "content-length": "7" }), 100, 5)).toEqual({ a: 1 });
     expect(await readJsonBody(post(streamOf([new TextEncoder().encode("[1]")])), 100, 5)).toEqual([1]);
   });
+
+  test("reads finishing in any order and stalled reads among them: each settles on its own, and none stays registered", async () => {
+    // Bodies released one by one in a shuffled order (first, last and middle reads leave the list in turn); every third never ends.
+    const releases: (() => void)[] = [];
+    const reads = Array.from({ length: 12 }, (_, i) => {
+      const stalls = i % 3 === 2;
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`{"i":`));
+          if (!stalls) releases.push(() => { controller.enqueue(new TextEncoder().encode(`${i}}`)); controller.close(); });
+        },
+      });
+      return readJsonBody(post(body), 1000, 0.3).then((value) => ({ value }), (error: unknown) => ({ error }));
+    });
+    await Bun.sleep(10);
+    expect(pendingBodyReads()).toBe(12);
+    for (const k of [3, 0, 7, 1, 5, 2, 6, 4]) releases[k]!();
+    const results = await Promise.all(reads);
+    results.forEach((result, i) => {
+      if (i % 3 === 2) expect(((result as { error: HttpError }).error).status).toBe(408);
+      else expect((result as { value: unknown }).value).toEqual({ i });
+    });
+    expect(pendingBodyReads()).toBe(0);
+  });
 });
+
