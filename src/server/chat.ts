@@ -12,6 +12,7 @@ import { cutsOf, pieceOf, pieceOrdinal, type EventTable } from "./event-table.ts
 import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import type { Pacer } from "./pacing.ts";
 import { slotsOf } from "./slots.ts";
+import { SplitEvents } from "./split-events.ts";
 import { SSE_DONE } from "./sse.ts";
 import type { ChatRequest } from "./request.ts";
 
@@ -111,7 +112,7 @@ function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | und
   const topN = request.topLogprobs;
   // Object literals rather than a spread of a shared shape: a spread copies property by property at run time.
   if (!request.stream) return { outcome, timeline, longest, tokens, hasNewLine, body: () => completionJson(ctx, id, answers, topN, timings) };
-  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: streamEvents(ctx, id, answers, request.includeUsage, topN, { timings }) };
+  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings })) };
   // A stream generated at --tps sends one chunk per token.
   return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0) };
 }
@@ -119,7 +120,7 @@ function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | und
 /** A chat completion answered at once, without slots or pacing (as the reply the app sends with the defaults). */
 export function answerChat(ctx: ServerContext, request: ChatRequest, override?: Verdict): ChatReply {
   const made = makeChat(ctx, prepareChat(ctx, request, override), undefined);
-  if (made.events) return { outcome: made.outcome, body: "", stream: true, events: made.events };
+  if (made.events) return { outcome: made.outcome, body: "", stream: true, events: [...made.events] };
   return { outcome: made.outcome, body: made.body!(), stream: false };
 }
 
@@ -211,18 +212,25 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   const first = answers[0]!;
   const created = Math.floor(Date.now() / 1000);
   const meta = `"created":${created},"id":"${id}",${modelJson(ctx)},"object":"chat.completion.chunk"`;
-  // Every event ends with the meta fields: one shared tail keeps each event a rope of few parts, cheap to flatten when sent.
+  // Every delta event ends with the meta fields: one tail shared by the stream, written after each head (split-events.ts).
   const tail = `,${meta}}\n\n`;
   const timings = layout.timings ?? simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
-  const delta = (index: number, body: string, extra = "") => deltaHead(index, body + extra) + tail;
+  // Each delta event's head (up to the shared tail); an event is its head + tail.
+  const heads = {
+    role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)),
+    reasoning: (index: number, piece: string) => deltaHead(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
+    content: (index: number, answer: Answer, piece: string, position: number) =>
+      deltaHead(index, `{"content":${JSON.stringify(piece)}}${topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""}`),
+    tool: (index: number, body: unknown) => deltaHead(index, JSON.stringify(body)),
+  };
   return {
     tail,
-    role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)) + tail,
-    reasoning: (index: number, piece: string) => delta(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
-    content: (index: number, answer: Answer, piece: string, position: number) =>
-      delta(index, `{"content":${JSON.stringify(piece)}}`, topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""),
-    tool: (index: number, body: unknown) => delta(index, JSON.stringify(body)),
+    heads,
+    role: (index: number) => heads.role(index) + tail,
+    reasoning: (index: number, piece: string) => heads.reasoning(index, piece) + tail,
+    content: (index: number, answer: Answer, piece: string, position: number) => heads.content(index, answer, piece, position) + tail,
+    tool: (index: number, body: unknown) => heads.tool(index, body) + tail,
     /** The finish chunk; the last one before [DONE] carries `timings`. */
     finish: (index: number, answer: Answer, withTimings: boolean) =>
       `data: {"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}${withTimings ? `,"timings":${timings}` : ""}}\n\n`,
@@ -247,22 +255,29 @@ const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => d
  * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,
  * `reasoning_content` deltas, then `content` deltas, one per piece of text, and a finish chunk
  * with an empty delta; then the usage chunk if asked, then [DONE]. `timings` rides on the last
- * chunk before [DONE].
+ * chunk before [DONE]. As head/tail pairs (server/split-events.ts): a delta event's head and the
+ * stream's shared tail, or a whole event and "".
  */
-export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
+export function streamEventParts(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
   const chunk = chunkWriter(ctx, id, answers, topN, layout);
-  const events: string[] = [];
+  const { heads, tail } = chunk;
+  const parts: string[] = [];
   answers.forEach((answer, index) => {
-    events.push(chunk.role(index));
-    if (answer.reasoningContent) for (const piece of splitIntoPieces(answer.reasoningContent)) events.push(chunk.reasoning(index, piece));
-    if (index === 0 && !topN) for (const head of contentHeads(answer.content)) events.push(head + chunk.tail);
-    else splitIntoPieces(answer.content).forEach((piece, position) => events.push(chunk.content(index, answer, piece, position)));
-    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) events.push(chunk.tool(index, delta));
-    events.push(chunk.finish(index, answer, !includeUsage && index === answers.length - 1));
+    parts.push(heads.role(index), tail);
+    if (answer.reasoningContent) for (const piece of splitIntoPieces(answer.reasoningContent)) parts.push(heads.reasoning(index, piece), tail);
+    if (index === 0 && !topN) for (const head of contentHeads(answer.content)) parts.push(head, tail);
+    else splitIntoPieces(answer.content).forEach((piece, position) => parts.push(heads.content(index, answer, piece, position), tail));
+    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) parts.push(heads.tool(index, delta), tail);
+    parts.push(chunk.finish(index, answer, !includeUsage && index === answers.length - 1), "");
   });
-  if (includeUsage) events.push(chunk.usage());
-  events.push(SSE_DONE);
-  return events;
+  if (includeUsage) parts.push(chunk.usage(), "");
+  parts.push(SSE_DONE, "");
+  return parts;
+}
+
+/** streamEventParts' events, each joined. */
+export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
+  return [...new SplitEvents(streamEventParts(ctx, id, answers, includeUsage, topN, layout))];
 }
 
 // A paced stream's events as a table (server/event-table.ts): one code and one piece number per event.

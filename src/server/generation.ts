@@ -33,7 +33,7 @@ export interface Made {
   /** The JSON body, built when it is sent (its `created` is then the send time). */
   readonly body?: () => string;
   /** SSE events, in order (a reply sent at once). */
-  readonly events?: readonly string[];
+  readonly events?: Iterable<string>;
   /** A paced stream's events, rendered when sent, and each one's token ordinal (1 = the first token; may be fractional). */
   readonly paced?: { readonly table: EventTable; readonly ordinals: Float64Array };
   /** With pacing: the reply's timeline, and the tokens of its longest sequence (the reply ends after them). */

@@ -157,7 +157,12 @@ describe("pacing: a client measures the configured TTFT and rate", () => {
     expect(strip((served as { body: string }).body)).toBe(strip((direct as { body: string }).body));
     expect(pooled.ctx.pool.processing).toBe(0);
     const stream = serveChat(pooled.ctx, parseChatRequest(chatBody(0, { seed: 5, stream: true })));
-    expect(Array.isArray((stream as { events: unknown }).events)).toBe(true);
+    // Events ready at once: a synchronous iterable (not a paced, asynchronous one), the whole stream already there.
+    const events = (stream as { events: Iterable<string> }).events;
+    expect(Symbol.asyncIterator in events).toBe(false);
+    const sent = [...events];
+    expect(sent[0]).toContain('"role":"assistant"');
+    expect(sent.at(-1)).toBe("data: [DONE]\n\n");
   });
 });
 
