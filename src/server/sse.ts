@@ -14,7 +14,8 @@ export interface EventSink {
 
 /**
  * A producer that writes its events itself, when they are due (a paced stream,
- * server/paced-stream.ts), rather than being pulled event by event: no promise per event.
+ * server/paced-stream.ts) or all at once (an instant stream's head/tail pairs, server/split-events.ts),
+ * rather than being pulled event by event: no promise per event.
  * `pushTo` returns undefined when it wrote everything at once, else a promise that settles once
  * everything is written or the producer was ended by `return()`.
  */
@@ -56,11 +57,11 @@ export function sseResponse(events: Iterable<string> | AsyncIterable<string>, he
       try {
         const push = (iterator as Partial<PushEvents>).pushTo;
         if (typeof push === "function") {
-          // Awaited only when it has to wait: a stream written and closed within this pull costs Bun far less to end.
+          // Awaited only when it has to wait: a stream written and closed within this pull costs Bun far
+          // less to end (awaiting a push that had already written everything cost ~10–15 µs a stream).
           const pushed = push.call(iterator, controller);
           if (pushed !== undefined) await pushed;
-        }
-        else {
+        } else {
           for (;;) {
             // A plain iterator's steps are not awaited: an instant reply's events then all go out in this
             // turn of the event loop (one chunk each, in as few TCP segments as the socket makes of them)
