@@ -8,8 +8,8 @@ import { responseHash } from "../decide/records.ts";
  */
 const MAX_TEXT = 512;
 /**
- * Entries per generation. 4,096 hold the correct replies of a few thousand questions in use at once,
- * and two generations stay a few MB: small enough to stay cached where replies do not repeat.
+ * Entries per generation. 4,096 hold the correct replies of a few thousand questions in use at once;
+ * two generations of short replies are a few MB at most.
  */
 const MAX_ENTRIES = 4096;
 

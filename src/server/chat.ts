@@ -248,7 +248,7 @@ const ROLE_HEAD = deltaHead(0, ROLE_DELTA);
  * made once per text (short replies repeat), which saves the split, the escaping and most of each
  * event's rope (a third of a 17-event stream's rendering).
  */
-// 256 texts: an entry holds an event per piece (up to ~12 KB for a 512-character text), so the table stays a few MB.
+// 256 texts a generation (two kept): an entry holds an event per piece (up to ~12 KB for a 512-character text), so the table stays a few MB.
 const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => deltaHead(0, `{"content":${JSON.stringify(piece)}}`)), 256);
 
 /**
@@ -275,11 +275,6 @@ export function streamEventParts(ctx: ServerContext, id: string, answers: readon
   return parts;
 }
 
-/** streamEventParts' events, each joined. */
-export function streamEvents(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
-  return [...new SplitEvents(streamEventParts(ctx, id, answers, includeUsage, topN, layout))];
-}
-
 // A paced stream's events as a table (server/event-table.ts): one code and one piece number per event.
 const ROLE = 0;
 const REASONING = 1;
@@ -290,7 +285,7 @@ const USAGE = 5;
 const DONE = 6;
 
 /**
- * The same events as streamEvents for a paced stream, rendered only when each is sent, with each
+ * The same events as streamEventParts (joined) for a paced stream, rendered only when each is sent, with each
  * event's token ordinal: a choice's pieces are spread over its tokens, its role chunk comes with
  * the first token and its finish chunk one step after the last; usage and [DONE] after the longest.
  */

@@ -120,7 +120,7 @@ export function keptEvents(total: number | undefined, cut: number): number {
   return Math.max(0, Math.min(total - 1, 1 + Math.floor(cut * Math.max(1, total - 2))));
 }
 
-/** How many events a stream will yield, when it says: an array's length, a paced stream's `remaining`. */
+/** How many events a stream will yield, when it says: an array's length, a paced or split stream's `remaining`. */
 function lengthOf(events: Iterable<string> | AsyncIterable<string>): number | undefined {
   if (Array.isArray(events)) return events.length;
   const remaining = (events as { readonly remaining?: unknown }).remaining;

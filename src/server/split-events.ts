@@ -3,14 +3,22 @@ import type { EventSink, PushEvents } from "./sse.ts";
 const DONE: IteratorResult<string> = { done: true, value: undefined };
 
 /**
+ * A pair longer than this (in UTF-16 units: at most 3 UTF-8 bytes each) is written joined. Bun sends a
+ * write of 2 KB or more at once, as a chunk of its own: a big head (logprobs) written alone would then
+ * leave its event split over two HTTP chunks, where llama-server sends one per event. Joining costs
+ * little next to such a head.
+ */
+const JOIN_ABOVE = 600;
+
+/**
  * The events of a stream answered at once, each kept as two strings, a head and a tail: written as
  * two writes and never joined. A joined event is a rope that the write must flatten (allocate and
  * copy) before copying it again into the socket's buffer; for 17 events that cost ~6 µs of a
  * stream's ~33 µs in a bare Bun.serve measurement. A chat stream's events are a head per event (its
  * delta; made once per reply text) and one tail shared by the stream (its id, time and model).
  *
- * `pushTo` (sse.ts uses it) writes each event's two parts and flushes once per event, as an event
- * of its own. Iterated, it yields the joined events (fault injection and tests read those).
+ * `pushTo` (sse.ts uses it) writes each event's two parts (joined past {@link JOIN_ABOVE}) and
+ * flushes once per event, so that each event is one HTTP chunk. Iterated, it yields the joined events (fault injection and tests read those).
  * `return()` ends it, also in the middle of a push.
  */
 export class SplitEvents implements IterableIterator<string>, PushEvents {
@@ -52,9 +60,14 @@ export class SplitEvents implements IterableIterator<string>, PushEvents {
     const parts = this.parts;
     while (this.remaining > 0) {
       const i = 2 * this.#index++;
-      const head = sink.write(parts[i]!);
-      const tail = parts[i + 1]!;
-      if (head instanceof Promise) return this.#resume(sink, head, tail);
+      let head = parts[i]!;
+      let tail = parts[i + 1]!;
+      if (head.length + tail.length > JOIN_ABOVE) {
+        head += tail;
+        tail = "";
+      }
+      const wroteHead = sink.write(head);
+      if (wroteHead instanceof Promise) return this.#resume(sink, wroteHead, tail);
       if (tail !== "") {
         const wrote = sink.write(tail);
         if (wrote instanceof Promise) return this.#resume(sink, wrote, "");
@@ -73,10 +86,12 @@ export class SplitEvents implements IterableIterator<string>, PushEvents {
       if (tail !== "") {
         const wrote = sink.write(tail);
         if (wrote instanceof Promise) await wrote;
+        if (this.#ended) return;
       }
       const flushed = sink.flush();
       if (flushed instanceof Promise) await flushed;
     }
+    // Another wait nests one more frame: only a client that keeps its buffer full stalls a stream repeatedly.
     await this.pushTo(sink);
   }
 }

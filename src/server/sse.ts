@@ -38,7 +38,8 @@ export interface PushEvents {
  *
  * Writing costs a system call per flush, the bulk of a streamed reply's CPU: write() and flush()
  * are awaited only when they return a promise (backpressure). A producer with `pushTo()` writes
- * into the response itself, its events due at the same moment in one flush.
+ * into the response itself: a paced stream its events due at the same moment in one flush, an
+ * instant one each event's parts and a flush per event.
  */
 export function sseResponse(events: Iterable<string> | AsyncIterable<string>, headers: Headers | Record<string, string>, status = 200): Response {
   const iterator: Iterator<string> | AsyncIterator<string> =

@@ -99,6 +99,7 @@ describe("readJsonBody read timeout", () => {
 
   test("reads finishing in any order and stalled reads among them: each settles on its own, and none stays registered", async () => {
     // Bodies released one by one in a shuffled order (first, last and middle reads leave the list in turn); every third never ends.
+    const base = pendingBodyReads(); // reads of other tests still running, if any
     const releases: (() => void)[] = [];
     const reads = Array.from({ length: 12 }, (_, i) => {
       const stalls = i % 3 === 2;
@@ -111,14 +112,35 @@ describe("readJsonBody read timeout", () => {
       return readJsonBody(post(body), 1000, 0.3).then((value) => ({ value }), (error: unknown) => ({ error }));
     });
     await Bun.sleep(10);
-    expect(pendingBodyReads()).toBe(12);
+    expect(pendingBodyReads()).toBe(base + 12);
     for (const k of [3, 0, 7, 1, 5, 2, 6, 4]) releases[k]!();
     const results = await Promise.all(reads);
     results.forEach((result, i) => {
       if (i % 3 === 2) expect(((result as { error: HttpError }).error).status).toBe(408);
       else expect((result as { value: unknown }).value).toEqual({ i });
     });
-    expect(pendingBodyReads()).toBe(0);
+    expect(pendingBodyReads()).toBe(base);
+  });
+
+  test("a read that arrives after its 408 leaves the list alone: the others still time out or finish, and the count stays right", async () => {
+    const base = pendingBodyReads();
+    const encoder = new TextEncoder();
+    // Read 0 stalls and is released after its deadline; reads 1 and 2 start later, one stalling for good.
+    let releaseLate!: () => void;
+    const late = readJsonBody(post(new ReadableStream<Uint8Array>({ start(c) { c.enqueue(encoder.encode("{")); releaseLate = () => { c.enqueue(encoder.encode("}")); c.close(); }; } })), 1000, 0.2).then(() => "read", (e: HttpError) => e.status);
+    expect(await late).toBe(408);
+    expect(pendingBodyReads()).toBe(base);
+    let releaseOk!: () => void;
+    const ok = readJsonBody(post(new ReadableStream<Uint8Array>({ start(c) { c.enqueue(encoder.encode("[")); releaseOk = () => { c.enqueue(encoder.encode("2]")); c.close(); }; } })), 1000, 0.2);
+    const stalled = readJsonBody(post(new ReadableStream<Uint8Array>({ start(c) { c.enqueue(encoder.encode("[")); } })), 1000, 0.2).then(() => "read", (e: HttpError) => e.status);
+    await Bun.sleep(5);
+    releaseLate(); // settles the read already failed: it must not unlink anything again
+    await Bun.sleep(5);
+    expect(pendingBodyReads()).toBe(base + 2);
+    releaseOk();
+    expect(await ok).toEqual([2]);
+    expect(await stalled).toBe(408);
+    expect(pendingBodyReads()).toBe(base);
   });
 });
 

@@ -1,5 +1,6 @@
 // server/sse.ts against a real Bun.serve: chunked transfer, pacing, disconnects and producer errors.
 import { afterAll, describe, expect, test } from "bun:test";
+import { SplitEvents } from "../../src/server/split-events.ts";
 import { SSE_DONE, sseEvent, sseResponse } from "../../src/server/sse.ts";
 
 type Producer = () => Iterable<string> | AsyncIterable<string>;
@@ -34,6 +35,16 @@ describe("sseResponse", () => {
     expect(text.toLowerCase()).not.toContain("content-length");
     const body = text.slice(text.indexOf("\r\n\r\n") + 4);
     expect(body).toBe(['data: {"a":1}\n\n', 'data: {"b":2}\n\n', "data: [DONE]\n\n"].map((e) => `${Buffer.byteLength(e).toString(16)}\r\n${e}\r\n`).join("") + "0\r\n\r\n");
+  });
+
+  test("head/tail pairs (SplitEvents) go out one HTTP chunk per event, a head over Bun's 2 KB write threshold included", async () => {
+    const tail = ',"id":"chatcmpl-x"}\n\n';
+    const big = `data: {"logprobs":"${"x".repeat(3000)}"`;
+    const events = [['data: {"a":1', tail], [big, tail], ["data: [DONE]\n\n", ""]] as const;
+    produce = () => new SplitEvents(events.flat());
+    const text = await raw();
+    const body = text.slice(text.indexOf("\r\n\r\n") + 4);
+    expect(body).toBe(events.map(([head, t]) => head + t).map((e) => `${Buffer.byteLength(e).toString(16)}\r\n${e}\r\n`).join("") + "0\r\n\r\n");
   });
 
   test("an async producer is sent as it yields: the first event arrives before the last is made", async () => {
