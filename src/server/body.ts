@@ -50,10 +50,9 @@ class PendingRead {
   ) {}
 }
 
-/** The list's ends (oldest first) and its length. */
+/** The list's ends, oldest first. */
 let first: PendingRead | undefined;
 let last: PendingRead | undefined;
-let pendingCount = 0;
 let sweeper: ReturnType<typeof setInterval> | undefined;
 
 function link(node: PendingRead): void {
@@ -61,7 +60,6 @@ function link(node: PendingRead): void {
   if (last === undefined) first = node;
   else last.next = node;
   last = node;
-  pendingCount++;
 }
 
 function unlink(node: PendingRead): void {
@@ -71,7 +69,6 @@ function unlink(node: PendingRead): void {
   if (node.next === undefined) last = node.prev;
   else node.next.prev = node.prev;
   node.prev = node.next = node.fail = undefined;
-  pendingCount--;
 }
 
 function withDeadline<T>(read: Promise<T>, seconds: number): Promise<T> {
@@ -104,7 +101,7 @@ function sweep(): void {
     }
     node = next;
   }
-  if (pendingCount === 0) {
+  if (first === undefined) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
@@ -112,7 +109,9 @@ function sweep(): void {
 
 /** Body reads with a deadline still in progress (for tests). */
 export function pendingBodyReads(): number {
-  return pendingCount;
+  let count = 0;
+  for (let node = first; node !== undefined; node = node.next) count++;
+  return count;
 }
 
 async function readChunked(request: Request, limit: number): Promise<string> {

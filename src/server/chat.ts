@@ -216,21 +216,16 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   const tail = `,${meta}}\n\n`;
   const timings = layout.timings ?? simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
-  // Each delta event's head (up to the shared tail); an event is its head + tail.
-  const heads = {
-    role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)),
-    reasoning: (index: number, piece: string) => deltaHead(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
-    content: (index: number, answer: Answer, piece: string, position: number) =>
-      deltaHead(index, `{"content":${JSON.stringify(piece)}}${topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""}`),
-    tool: (index: number, body: unknown) => deltaHead(index, JSON.stringify(body)),
-  };
   return {
     tail,
-    heads,
-    role: (index: number) => heads.role(index) + tail,
-    reasoning: (index: number, piece: string) => heads.reasoning(index, piece) + tail,
-    content: (index: number, answer: Answer, piece: string, position: number) => heads.content(index, answer, piece, position) + tail,
-    tool: (index: number, body: unknown) => heads.tool(index, body) + tail,
+    // Each delta event's head (up to the shared tail); an event is its head + tail.
+    heads: {
+      role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)),
+      reasoning: (index: number, piece: string) => deltaHead(index, `{"reasoning_content":${JSON.stringify(piece)}}`),
+      content: (index: number, answer: Answer, piece: string, position: number) =>
+        deltaHead(index, `${contentDelta(piece)}${topN ? `,"logprobs":${JSON.stringify(streamLogprobs(piece, position, topN, seed, answer.keys))}` : ""}`),
+      tool: (index: number, body: unknown) => deltaHead(index, JSON.stringify(body)),
+    },
     /** The finish chunk; the last one before [DONE] carries `timings`. */
     finish: (index: number, answer: Answer, withTimings: boolean) =>
       `data: {"choices":[{"finish_reason":"${answer.finishReason}","index":${index},"delta":{}}],${meta}${withTimings ? `,"timings":${timings}` : ""}}\n\n`,
@@ -242,6 +237,7 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
 const deltaHead = (index: number, delta: string): string => `data: {"choices":[{"finish_reason":null,"index":${index},"delta":${delta}}]`;
 const ROLE_DELTA = `{"role":"assistant","content":null}`;
 const ROLE_HEAD = deltaHead(0, ROLE_DELTA);
+const contentDelta = (piece: string): string => `{"content":${JSON.stringify(piece)}}`;
 
 /**
  * A reply text's content events for choice 0 up to the shared tail, split as splitIntoPieces splits it:
@@ -249,7 +245,7 @@ const ROLE_HEAD = deltaHead(0, ROLE_DELTA);
  * event's rope (a third of a 17-event stream's rendering).
  */
 // 256 texts a generation (two kept): an entry holds an event per piece (up to ~12 KB for a 512-character text), so the table stays a few MB.
-const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => deltaHead(0, `{"content":${JSON.stringify(piece)}}`)), 256);
+const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => deltaHead(0, contentDelta(piece))), 256);
 
 /**
  * The SSE events as llama-server sends them: per choice a role chunk with `content: null`,
@@ -299,6 +295,7 @@ export function pacedStreamTable(
   tokenSized: boolean,
 ): { readonly table: EventTable; readonly ordinals: Float64Array } {
   const chunk = chunkWriter(ctx, id, answers, topN, { timings });
+  const { heads, tail } = chunk;
   const choices = answers.map((answer) => ({
     answer,
     reasoning: cutsOf(answer.reasoningContent, tokenSized),
@@ -334,13 +331,13 @@ export function pacedStreamTable(
     const c = choices[index]!;
     switch (codes[i]! & 7) {
       case ROLE:
-        return chunk.role(index);
+        return heads.role(index) + tail;
       case REASONING:
-        return chunk.reasoning(index, pieceOf(c.answer.reasoningContent!, c.reasoning, k));
+        return heads.reasoning(index, pieceOf(c.answer.reasoningContent!, c.reasoning, k)) + tail;
       case CONTENT:
-        return chunk.content(index, c.answer, pieceOf(c.answer.content, c.content, k), k);
+        return heads.content(index, c.answer, pieceOf(c.answer.content, c.content, k), k) + tail;
       case TOOL:
-        return chunk.tool(index, c.tools[k]);
+        return heads.tool(index, c.tools[k]) + tail;
       case FINISH:
         return chunk.finish(index, c.answer, !includeUsage && index === answers.length - 1);
       case USAGE:
