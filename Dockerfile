@@ -17,7 +17,7 @@ COPY data ./data
 COPY src ./src
 # The commit shown by --version and in system_fingerprint (there is no .git in the build context).
 ARG LLAMA_SIM_COMMIT=unknown
-RUN node_modules/.bin/bun build --compile --minify --sourcemap --define LLAMA_SIM_COMMIT="\"${LLAMA_SIM_COMMIT}\"" src/main.ts src/start.ts src/server/worker.ts --outfile /out/llama-sim \
+RUN node_modules/.bin/bun build --compile --minify --sourcemap --bytecode --format=esm --define LLAMA_SIM_COMMIT="\"${LLAMA_SIM_COMMIT}\"" src/main.ts src/start.ts src/server/worker.ts --outfile /out/llama-sim \
  && /out/llama-sim --version \
  && mkdir -p /out/ledger
 

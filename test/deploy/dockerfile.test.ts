@@ -35,7 +35,7 @@ describe("Dockerfile: stages", () => {
     // The Makefile's recipe for ./llama-sim: the same bun flags and entry point.
     const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
     const recipe = /^llama-sim:.*\n\t(.*)$/m.exec(makefile)![1]!;
-    const bunFlags = (cmd: string) => cmd.split(/\s+/).filter((w) => /^--(compile|minify|sourcemap|target|bytecode)/.test(w));
+    const bunFlags = (cmd: string) => cmd.split(/\s+/).filter((w) => /^--(compile|minify|sourcemap|target|bytecode|format)/.test(w));
     expect(bunFlags(compile)).toEqual(bunFlags(recipe));
     // Every build of the binary names the same entry points: main.ts loads start.ts, start.ts the worker.
     const entries = (cmd: string) => cmd.split(/\s+/).filter((w) => /^src\/.*\.ts$/.test(w));
