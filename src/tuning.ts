@@ -9,7 +9,7 @@
  * same descriptors) with the setting added, about 10 ms before it loads anything. A
  * MIMALLOC_PURGE_DELAY the user set (any value) is left alone, and so is a run from source.
  */
-import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 
 export const PURGE_DELAY = "MIMALLOC_PURGE_DELAY";
 
@@ -54,8 +54,12 @@ export function tuneAllocator(
 /** The file argv0 names (as given, or found on PATH), if it is this binary; never another program a supervisor named. */
 export function startedAs(argv0: string, execPath: string): { file: string; argv0: string } | undefined {
   const file = argv0.includes("/") ? argv0 : Bun.which(argv0);
+  if (!file) return undefined;
+  // The usual case, no symlink on the way: decided without loading node:fs (~5 ms of every start-up).
+  if (resolve(file) === execPath) return { file, argv0 };
   try {
-    if (file && realpathSync(file) === realpathSync(execPath)) return { file, argv0 };
+    const { realpathSync } = require("node:fs") as typeof import("node:fs");
+    if (realpathSync(file) === realpathSync(execPath)) return { file, argv0 };
   } catch {
     // A name that is no file: restart through execPath.
   }

@@ -55,6 +55,10 @@ describe("startedAs: restarting through the name the process was started by", ()
       chmodSync(binary, 0o755);
       symlinkSync(binary, join(dir, "sim-alias"));
       expect(startedAs(join(dir, "sim-alias"), binary)).toEqual({ file: join(dir, "sim-alias"), argv0: join(dir, "sim-alias") });
+      // The binary's own path, however spelled, is itself (decided without realpath).
+      expect(startedAs(binary, binary)).toEqual({ file: binary, argv0: binary });
+      const spelled = `${dir}/./x/../llama-sim`;
+      expect(startedAs(spelled, binary)).toEqual({ file: spelled, argv0: spelled });
       // Another program named as argv0 (exec -a) is never what gets run.
       expect(startedAs("/bin/sh", binary)).toBeUndefined();
       expect(startedAs("no-such-program-anywhere", binary)).toBeUndefined();

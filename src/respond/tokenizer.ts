@@ -60,7 +60,7 @@ const LETTER_VARIANTS = 6;
  * fixes the ids: new words go at the very end (after DATASET_WORDS), never in between. Pieces of
  * four letters or more are what make text come out near four characters a token.
  */
-const WORDS: readonly string[] = (
+const WORD_TEXT =
   "the of and to in is that for it as with was on be by this are or from at an which have not but " +
   "all were one can there their has had been more will would when what who how many much each other " +
   "than then them these some into only also over such after first two three four five six seven eight " +
@@ -79,46 +79,59 @@ const WORDS: readonly string[] = (
   "final correct careful carefully reason reasoning simplify simplified gives give get make made so " +
   "ing tion ment ness able ible ally ated ating ation ative ence ance ical ious ular ther ould ight " +
   "ever ward wards ship full ized izes ize ise ised ening ered ering " +
-  DATASET_WORDS
-)
-  .trim()
-  .split(/\s+/)
-  // A repeated word keeps its first place: ids never move when the list grows.
-  .filter((word, i, all) => all.indexOf(word) === i);
-
-const LATEX: readonly string[] = LATEX_COMMANDS.trim().split(/\s+/);
+  DATASET_WORDS;
 
 // ---------------------------------------------------------------------------------------------------------
-// Tables built once at load.
+// Tables built on first use: at load they cost ~20 ms of every start-up (the compiled binary's time
+// to its first /health), and only /tokenize, /detokenize, logprobs and token-id prompts need them.
 
-/** piece text -> id, for word pieces and specials. */
-const pieceIds = new Map<string, number>();
-/** id -> piece text, for word pieces. */
-const wordPieces: string[] = [];
-
-for (const word of WORDS) {
-  const base = WORD_BASE + wordPieces.length;
-  const capital = word[0]!.toUpperCase() + word.slice(1);
-  wordPieces.push(word, ` ${word}`, capital, ` ${capital}`);
-  [word, ` ${word}`, capital, ` ${capital}`].forEach((piece, i) => {
-    if (!pieceIds.has(piece)) pieceIds.set(piece, base + i);
-  });
+interface Tables {
+  /** piece text -> id, for word pieces. */
+  readonly pieceIds: Map<string, number>;
+  /** id -> piece text, for word pieces. */
+  readonly wordPieces: readonly string[];
+  readonly wordEnd: number;
+  readonly latex: readonly string[];
+  /** `\\cmd` or ` \\cmd` -> id. */
+  readonly latexIds: Map<string, number>;
+  readonly latexEnd: number;
+  readonly maxLatex: number;
+  /** The longest word piece (without its leading space), to bound the longest-match search. */
+  readonly maxWord: number;
 }
-const WORD_END = WORD_BASE + wordPieces.length;
-if (WORD_END > LATEX_BASE) throw new Error("tokenizer: WORDS overflows its id range");
 
-/** `\\cmd` or ` \\cmd` -> id. */
-const latexIds = new Map<string, number>();
-LATEX.forEach((command, i) => {
-  latexIds.set(command, LATEX_BASE + 2 * i);
-  latexIds.set(` ${command}`, LATEX_BASE + 2 * i + 1);
-});
-const LATEX_END = LATEX_BASE + 2 * LATEX.length;
-if (LATEX_END > LETTER_BASE) throw new Error("tokenizer: LATEX_COMMANDS overflows its id range");
-const MAX_LATEX = Math.max(...LATEX.map((c) => c.length));
+let built: Tables | undefined;
+const tables = (): Tables => (built ??= buildTables());
 
-/** The longest word piece (without its leading space), to bound the longest-match search. */
-const MAX_WORD = Math.max(...WORDS.map((w) => w.length));
+function buildTables(): Tables {
+  // A repeated word keeps its first place: ids never move when the list grows.
+  const words = [...new Set(WORD_TEXT.trim().split(/\s+/))];
+  const pieceIds = new Map<string, number>();
+  const wordPieces: string[] = [];
+  for (const word of words) {
+    const base = WORD_BASE + wordPieces.length;
+    const capital = word[0]!.toUpperCase() + word.slice(1);
+    wordPieces.push(word, ` ${word}`, capital, ` ${capital}`);
+    [word, ` ${word}`, capital, ` ${capital}`].forEach((piece, i) => {
+      if (!pieceIds.has(piece)) pieceIds.set(piece, base + i);
+    });
+  }
+  const wordEnd = WORD_BASE + wordPieces.length;
+  if (wordEnd > LATEX_BASE) throw new Error("tokenizer: WORDS overflows its id range");
+  const latex = LATEX_COMMANDS.trim().split(/\s+/);
+  const latexIds = new Map<string, number>();
+  latex.forEach((command, i) => {
+    latexIds.set(command, LATEX_BASE + 2 * i);
+    latexIds.set(` ${command}`, LATEX_BASE + 2 * i + 1);
+  });
+  const latexEnd = LATEX_BASE + 2 * latex.length;
+  if (latexEnd > LETTER_BASE) throw new Error("tokenizer: LATEX_COMMANDS overflows its id range");
+  let maxLatex = 0;
+  for (const c of latex) maxLatex = Math.max(maxLatex, c.length);
+  let maxWord = 0;
+  for (const w of words) maxWord = Math.max(maxWord, w.length);
+  return { pieceIds, wordPieces, wordEnd, latex, latexIds, latexEnd, maxLatex, maxWord };
+}
 
 const SPECIAL_IDS = new Map([...SPECIAL_TOKENS].map(([id, text]) => [text, id]));
 const SPECIAL_PATTERN = new RegExp([...SPECIAL_TOKENS.values()].map((s) => s.replace(/[|]/g, "\\|")).join("|"), "g");
@@ -194,7 +207,8 @@ function run(text: string, i: number, char: number, max: number, base: number, i
 function latex(text: string, start: number, spaced: boolean, ids: number[]): number {
   let end = start + 1;
   while (end < text.length && isLetter(text.charCodeAt(end))) end++;
-  for (let length = Math.min(MAX_LATEX, end - start); length >= 2; length--) {
+  const { maxLatex, latexIds } = tables();
+  for (let length = Math.min(maxLatex, end - start); length >= 2; length--) {
     const id = latexIds.get((spaced ? " " : "") + text.slice(start, start + length));
     if (id !== undefined) {
       ids.push(id);
@@ -228,7 +242,8 @@ function letters(text: string, start: number, spaced: boolean, ids: number[]): n
 
 function longestWord(text: string, i: number, end: number, space: string): { id: number; length: number } | undefined {
   // Pieces of up to three letters are no better than a letter chunk (one token either way).
-  for (let length = Math.min(MAX_WORD, end - i); length >= 4; length--) {
+  const { maxWord, pieceIds } = tables();
+  for (let length = Math.min(maxWord, end - i); length >= 4; length--) {
     const id = pieceIds.get(space + text.slice(i, i + length));
     if (id !== undefined) return { id, length };
   }
@@ -322,8 +337,9 @@ export function tokenPiece(id: number): string | Uint8Array {
     const text = code < 10 ? String(code) : code < 110 ? String(code - 10).padStart(2, "0") : String(code - 110).padStart(3, "0");
     return spaced ? ` ${text}` : text;
   }
-  if (id >= WORD_BASE && id < WORD_END) return wordPieces[id - WORD_BASE]!;
-  if (id >= LATEX_BASE && id < LATEX_END) return `${(id - LATEX_BASE) % 2 ? " " : ""}${LATEX[(id - LATEX_BASE) >> 1]}`;
+  const t = tables();
+  if (id >= WORD_BASE && id < t.wordEnd) return t.wordPieces[id - WORD_BASE]!;
+  if (id >= LATEX_BASE && id < t.latexEnd) return `${(id - LATEX_BASE) % 2 ? " " : ""}${t.latex[(id - LATEX_BASE) >> 1]}`;
   if (id >= LETTER_BASE && id < LETTER_BASE + LETTER_VARIANTS * LETTERS_PER_VARIANT) return letterPiece(id - LETTER_BASE);
   return SPECIAL_TOKENS.get(id) ?? "";
 }

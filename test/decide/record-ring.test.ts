@@ -83,6 +83,24 @@ describe("RecordRing", () => {
     );
   });
 
+  test("grows as records arrive (1,024 rows, then doubling up to keep): records put before a growth read back the same after it, and across the wrap", () => {
+    // 5,000 rows: grown at 1,024, 2,048 and 4,096, then capped at 5,000, then wrapped twice over.
+    const keep = 5000;
+    const ring = new RecordRing(keep);
+    const records: LedgerRecord[] = [];
+    const check = (upTo: number) => {
+      for (let seq = Math.max(1, upTo - keep + 1); seq <= upTo; seq += 97) expect(ring.get(seq)).toStrictEqual(records[seq - 1]!);
+      expect(ring.get(upTo)).toStrictEqual(records[upTo - 1]!);
+    };
+    const samples = fc.sample(recordArb(0), { seed: 7, numRuns: 12_345 });
+    for (let seq = 1; seq <= samples.length; seq++) {
+      const record = { ...samples[seq - 1]!, seq };
+      records.push(record);
+      ring.put(record);
+      if ([1, 1024, 1025, 2048, 2049, 4096, 4097, 5000, 5001, 10_000, 12_345].includes(seq)) check(seq);
+    }
+  });
+
   test("keeps its table of distinct strings bounded: strings no kept record uses are dropped", () => {
     const keep = 10;
     const ring = new RecordRing(keep);
