@@ -9,6 +9,13 @@ export function tableSize(n: number): number {
   return size;
 }
 
+/** Smallest power of two ≥ 4·n/3 (load factor ≤ 3/4), at least 2: for tables read at random under load, where size is cache misses. */
+export function denseTableSize(n: number): number {
+  let size = 2;
+  while (3 * size < 4 * n) size *= 2;
+  return size;
+}
+
 export function hashPair(a: number, b: number): number {
   let h = Math.imul(a ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
   h ^= h >>> 15;
