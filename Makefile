@@ -21,7 +21,8 @@ build: llama-sim
 # src/server/worker.ts is the --threads-http worker: `new Worker` finds it inside the binary only
 # when it is an entrypoint of its own (here, in release, in the Dockerfile and package.json's build).
 # --bytecode embeds the compiled bytecode, so no start parses the JavaScript: ~30 ms less to the
-# first /health (make bench's start-up figure). Release builds for other platforms go without it.
+# first /health (make bench's start-up figure). `make release` cross-compiles without it: bytecode is
+# JavaScriptCore's for the building platform, and those binaries cannot be run here to check them.
 llama-sim: node_modules/.installed $(SOURCES)
 	$(BUN) build --compile --minify --sourcemap --bytecode --format=esm $(DEFINE) src/main.ts src/start.ts src/server/worker.ts --outfile $@
 

@@ -37,7 +37,8 @@ async function main(): Promise<void> {
 
   phase("baseline: bun build --compile bench/baseline.ts");
   const baselineBin = join(TMP, "baseline");
-  const built = await run([BUN, "build", "--compile", "--minify", join(ROOT, "bench/baseline.ts"), "--outfile", baselineBin]);
+  // Built as the Makefile builds ./llama-sim (bytecode included), so start-up compares like with like.
+  const built = await run([BUN, "build", "--compile", "--minify", "--bytecode", "--format=esm", join(ROOT, "bench/baseline.ts"), "--outfile", baselineBin]);
   if (built.code !== 0) throw new Error(`building the baseline failed: ${built.stderr}`);
   // Pinned: the floor of every single-server wrk run (concurrentStreams unpins it for its own run).
   const baseline = await startServer("baseline", [baselineBin], { pin: true });

@@ -39,9 +39,7 @@ export function tunedRestart(host: TuningHost): { file: string; args: string[]; 
 }
 
 /** Restarts the process with the allocator tuned (see above); returns only when it does not (or cannot) restart. */
-export function tuneAllocator(
-  host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve, startedAs: startedAs(process.argv0, process.execPath) },
-): void {
+export function tuneAllocator(host: TuningHost = processHost()): void {
   const restart = tunedRestart(host);
   if (restart === undefined) return;
   try {
@@ -51,15 +49,23 @@ export function tuneAllocator(
   }
 }
 
+/** This process as a TuningHost; the name it was started by is looked up only when it will restart. */
+function processHost(): TuningHost {
+  const host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve };
+  return tunedRestart(host) === undefined ? host : { ...host, startedAs: startedAs(process.argv0, process.execPath) };
+}
+
 /** The file argv0 names (as given, or found on PATH), if it is this binary; never another program a supervisor named. */
 export function startedAs(argv0: string, execPath: string): { file: string; argv0: string } | undefined {
   const file = argv0.includes("/") ? argv0 : Bun.which(argv0);
   if (!file) return undefined;
-  // The usual case, no symlink on the way: decided without loading node:fs (~5 ms of every start-up).
-  if (resolve(file) === execPath) return { file, argv0 };
+  // The usual case, the binary's own path (no ".." that a symlinked directory could redirect): decided
+  // without loading node:fs, ~5 ms of every start-up.
+  if (!file.split("/").includes("..") && resolve(file) === execPath) return { file, argv0 };
   try {
     const { realpathSync } = require("node:fs") as typeof import("node:fs");
-    if (realpathSync(file) === realpathSync(execPath)) return { file, argv0 };
+    // .native: the kernel's answer. The plain one collapses "x/.." before resolving links, as the kernel does not.
+    if (realpathSync.native(file) === realpathSync.native(execPath)) return { file, argv0 };
   } catch {
     // A name that is no file: restart through execPath.
   }

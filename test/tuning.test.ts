@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PURGE_DELAY, startedAs, tunedRestart, tuneAllocator, type TuningHost } from "../src/tuning.ts";
@@ -55,10 +55,15 @@ describe("startedAs: restarting through the name the process was started by", ()
       chmodSync(binary, 0o755);
       symlinkSync(binary, join(dir, "sim-alias"));
       expect(startedAs(join(dir, "sim-alias"), binary)).toEqual({ file: join(dir, "sim-alias"), argv0: join(dir, "sim-alias") });
-      // The binary's own path, however spelled, is itself (decided without realpath).
-      expect(startedAs(binary, binary)).toEqual({ file: binary, argv0: binary });
-      const spelled = `${dir}/./x/../llama-sim`;
+      // The binary's own path, spelled with "./" too, is itself.
+      const spelled = `${dir}/./llama-sim`;
       expect(startedAs(spelled, binary)).toEqual({ file: spelled, argv0: spelled });
+      // ".." after a symlinked directory leads where the link points, not back up the path as written:
+      // here x -> a/real, so x/../llama-sim is a/llama-sim, another program.
+      mkdirSync(join(dir, "a", "real"), { recursive: true });
+      copyFileSync("/bin/false", join(dir, "a", "llama-sim"));
+      symlinkSync(join(dir, "a", "real"), join(dir, "x"));
+      expect(startedAs(`${dir}/x/../llama-sim`, binary)).toBeUndefined();
       // Another program named as argv0 (exec -a) is never what gets run.
       expect(startedAs("/bin/sh", binary)).toBeUndefined();
       expect(startedAs("no-such-program-anywhere", binary)).toBeUndefined();

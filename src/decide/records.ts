@@ -126,9 +126,10 @@ export class Ledger implements LedgerLike {
 
   appendDraft(draft: LedgerDraft): LedgerRecord {
     draft.seq = this.#lastSeq + 1;
+    // Into the ring first: it may have to grow (record-ring.ts), and a failure then leaves no seq taken and no line written.
+    this.#ring.put(draft);
     if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(draft)}\n`);
     this.#lastSeq = draft.seq;
-    this.#ring.put(draft);
     return draft;
   }
 

@@ -12,7 +12,7 @@
  *   2304..2323      runs of 1-16 spaces, 1-4 newlines
  *   2400..4511      1-2 ASCII symbols, with or without a leading space
  *   4600..6819      1-3 digits, with or without a leading space
- *   7000..16999     common words and word parts (WORDS, then DATASET_WORDS), in four case/space variants
+ *   7000..16999     common words and word parts (WORD_TEXT, then DATASET_WORDS), in four case/space variants
  *   17000..17999    LaTeX commands (\\frac, \\sqrt, ...), with or without a leading space
  *   18000..127667   1-3 letters (lower, Capitalised or UPPER), with or without a leading space
  *   128000..        Llama 3's special tokens
@@ -83,7 +83,8 @@ const WORD_TEXT =
 
 // ---------------------------------------------------------------------------------------------------------
 // Tables built on first use: at load they cost ~20 ms of every start-up (the compiled binary's time
-// to its first /health), and only /tokenize, /detokenize, logprobs and token-id prompts need them.
+// to its first /health), and only /tokenize, /detokenize, token-id prompts, `return_tokens` and the
+// native /completion's streamed tokens need them. Their range checks run then too (tests cover them).
 
 interface Tables {
   /** piece text -> id, for word pieces. */
@@ -117,7 +118,7 @@ function buildTables(): Tables {
     });
   }
   const wordEnd = WORD_BASE + wordPieces.length;
-  if (wordEnd > LATEX_BASE) throw new Error("tokenizer: WORDS overflows its id range");
+  if (wordEnd > LATEX_BASE) throw new Error("tokenizer: WORD_TEXT and DATASET_WORDS overflow their id range");
   const latex = LATEX_COMMANDS.trim().split(/\s+/);
   const latexIds = new Map<string, number>();
   latex.forEach((command, i) => {

@@ -35,7 +35,9 @@ describe("Dockerfile: stages", () => {
     // The Makefile's recipe for ./llama-sim: the same bun flags and entry point.
     const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
     const recipe = /^llama-sim:.*\n\t(.*)$/m.exec(makefile)![1]!;
+    // Flags with their values (--format=esm, not --format cjs): a value given apart would not be compared.
     const bunFlags = (cmd: string) => cmd.split(/\s+/).filter((w) => /^--(compile|minify|sourcemap|target|bytecode|format)/.test(w));
+    for (const cmd of [compile, recipe]) expect(cmd).not.toMatch(/--(format|target)(\s|$)/);
     expect(bunFlags(compile)).toEqual(bunFlags(recipe));
     // Every build of the binary names the same entry points: main.ts loads start.ts, start.ts the worker.
     const entries = (cmd: string) => cmd.split(/\s+/).filter((w) => /^src\/.*\.ts$/.test(w));
@@ -43,6 +45,8 @@ describe("Dockerfile: stages", () => {
     const npmBuild = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.build!;
     const want = ["src/main.ts", "src/start.ts", "src/server/worker.ts"];
     for (const cmd of [compile, recipe, release, npmBuild]) expect(entries(cmd)).toEqual(want);
+    // package.json's build (for `npm run build`) makes the same binary as the Makefile.
+    expect(bunFlags(npmBuild)).toEqual(bunFlags(recipe));
     expect(compile).toContain('--define LLAMA_SIM_COMMIT="\\"${LLAMA_SIM_COMMIT}\\""');
     expect(ops(build, "ARG").map((i) => i.args)).toContain("LLAMA_SIM_COMMIT=unknown");
   });
