@@ -93,6 +93,36 @@ const recordArb = fc.record({
   verdict: fc.constantFrom<Verdict>("correct", "wrong", "no-answer", "error"),
 });
 
+describe("Tally by question index", () => {
+  test("property: counting by index gives the stats counting by key gives, through resets, shared keys and indices outside the dataset", () => {
+    // Six indices over five keys: indices 4 and 5 are the same question (a dataset with a repeated id).
+    const keys: readonly (readonly [string, string])[] = [["aime", "1"], ["aime", "2"], ["gsm8k", "1"], ["a b", "17"], ["aime", "9"], ["aime", "9"]];
+    const step = fc.oneof(
+      fc.record({ index: fc.integer({ min: 0, max: 7 }), verdict: fc.constantFrom<Verdict>("correct", "wrong", "no-answer", "error") }),
+      fc.constant("reset" as const),
+      fc.constant("judge" as const),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 150 }), (steps) => {
+        const byIndex = new Tally(keys.length);
+        const byKey = new Tally();
+        for (const s of steps) {
+          if (s === "reset") [byIndex, byKey].forEach((t) => t.reset());
+          else if (s === "judge") [byIndex, byKey].forEach((t) => t.onJudge());
+          else {
+            // Indices 6 and 7 are outside the dataset: counted by key, as a record without an index.
+            const [dataset, question] = keys[s.index] ?? ["stray", String(s.index)];
+            byIndex.add(rec(dataset, question, s.verdict), s.index);
+            byKey.add(rec(dataset, question, s.verdict));
+          }
+        }
+        expect(byIndex.stats(OPTIONS)).toEqual(byKey.stats(OPTIONS));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("statsFromRecords", () => {
   test("property: equals a live tally of the same records, and the parts add up", () => {
     fc.assert(
