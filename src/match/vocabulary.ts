@@ -12,6 +12,15 @@ export const BOUNDARY_ID = -2;
 // tokeniser's loop markedly faster (about 20%). A message too long for it takes the general path.
 const SCRATCH_BYTES = new Uint8Array(1 << 16);
 
+/**
+ * Words of an ASCII scan waiting for their lookup, five integers each: slot offset, key low, key high,
+ * start << 16 | length, and the index of their id in the output. Looked up in batches of 64, after
+ * the bytes around them are scanned: with many questions most of a prompt's words are cache misses in
+ * the word table, and a loop of lookups alone lets the CPU have several in flight at once.
+ */
+const PENDING_WORDS = 64;
+const PENDING = new Int32Array(5 * PENDING_WORDS);
+
 /** Byte classes for {@link Vocabulary.asciiIds}: the ASCII classes, plus the end sentinel and non-ASCII bytes. */
 const END = 0;
 const NON_ASCII = 4;
@@ -152,9 +161,9 @@ export class Vocabulary {
     if (n >= bytes.length || !asciiBytes(text, bytes)) return -1;
     bytes[n] = END_BYTE;
     const oneChar = this.oneChar;
-    const words = this.words;
     const mask = this.wordMask;
-    const wrap = words.length - 1; // slots are a power of two: the next slot's offset, wrapped
+    const pending = PENDING;
+    let p = 0;
     let i = 0;
     let t = from;
     for (;;) {
@@ -166,7 +175,11 @@ export class Vocabulary {
         i++;
         continue;
       }
-      if (k !== WORD) return k === END ? t : -1; // the end, or a byte of a non-ASCII character
+      if (k !== WORD) {
+        if (k !== END) return -1; // a byte of a non-ASCII character
+        this.lookUpPending(ids, p);
+        return t;
+      }
       // A word. c | 0x20 lower-cases A–Z and leaves a–z and 0–9 as they are.
       const a = i;
       let low = c | 0x20;
@@ -183,18 +196,42 @@ export class Vocabulary {
       } while (BYTE_CLASSES[c] === WORD);
       const len = i - a;
       if (len > 8) high |= LONG_WORD;
-      let at = WORD_SLOT * (wordHash(low, high, bytes, a, len) & mask);
+      pending[p] = WORD_SLOT * (wordHash(low, high, bytes, a, len) & mask);
+      pending[p + 1] = low;
+      pending[p + 2] = high;
+      pending[p + 3] = (a << 16) | len;
+      pending[p + 4] = t++; // its id is written when the batch is looked up
+      p += 5;
+      if (p === pending.length) {
+        this.lookUpPending(ids, p);
+        p = 0;
+      }
+    }
+  }
+
+  /** Looks up the first `count` integers' worth of PENDING words and writes their ids (UNKNOWN_ID when no question has them). */
+  private lookUpPending(ids: Int32Array, count: number): void {
+    const pending = PENDING;
+    const words = this.words;
+    const wrap = words.length - 1; // slots are a power of two: the next slot's offset, wrapped
+    for (let p = 0; p < count; p += 5) {
+      let at = pending[p]!;
+      const low = pending[p + 1]!;
+      const high = pending[p + 2]!;
       let tok = UNKNOWN_ID;
       for (;;) {
         const e = words[at + 2]!;
         if (e === 0) break;
-        if (words[at] === low && words[at + 1] === high && (len <= 8 || this.headEquals(e - 1, len, bytes, a))) {
-          tok = e - 1;
-          break;
+        if (words[at] === low && words[at + 1] === high) {
+          const len = pending[p + 3]! & 0xffff;
+          if (len <= 8 || this.headEquals(e - 1, len, SCRATCH_BYTES, pending[p + 3]! >>> 16)) {
+            tok = e - 1;
+            break;
+          }
         }
         at = (at + WORD_SLOT) & wrap;
       }
-      ids[t++] = tok;
+      ids[pending[p + 4]!] = tok;
     }
   }
 

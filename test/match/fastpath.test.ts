@@ -88,6 +88,29 @@ describe("ASCII fast path agrees with the general path", () => {
     );
   });
 
+  test("long messages: words looked up in batches of 64, questions across a batch boundary", () => {
+    const questions = ["Janet ducks lay remainder eggs abcdefgh xyabcdefgh internationalization", "of 42 x2 ABCDEFGH AbCdEfGhI 12345678 9112345678"];
+    const index = new QuestionIndex(questions, { minTokens: 1 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 1, 60, 63, 64, 65, 100, 127, 128, 129, 200, 300),
+        fc.array(wordArb, { minLength: 300, maxLength: 300 }),
+        fc.nat(),
+        fc.constantFrom(" ", ", ", "\n"),
+        (count, filler, at, gap) => {
+          const words = filler.slice(0, count);
+          const q = questions[at % 2]!;
+          // The question's words start anywhere in the message, so they straddle a batch boundary too.
+          words.splice(at % (count + 1), 0, q);
+          const text = words.join(gap);
+          expect(disagreement(index, text)).toBeUndefined();
+          expect(index.find(text)).toBeDefined();
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   test("many words sharing their last eight characters, at every length around eight", () => {
     // Enough such words that they crowd the same probe sequences of the word table.
     const tails = ["abcdefgh", "12345678", "zzzzzzzz"];
