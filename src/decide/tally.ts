@@ -133,11 +133,12 @@ export class Tally implements LiveTally {
    * (correct, wrong, no-answer, error) in one typed array, so a reply touches one cache line instead of
    * an index entry, a pair of Counts objects and the question's Counts (with 7,473 questions, each of
    * those a cache miss under load). Totals and per-dataset counts are summed when stats are read.
+   * A cell counts to 2^32 − 1 (as SharedTally's): ~30 hours of 40,000 replies a second to one question.
    */
   readonly #cells: Uint32Array;
   /** Each counted index's dataset and question id, set with its first reply. */
   readonly #keys: (TallyKey | undefined)[];
-  /** Replies counted by key: records without an index (ledger files) or with one outside the dataset. */
+  /** Replies counted by key: records without an index (ledger files, injected errors) or with one outside the dataset. */
   #totals = new Counts();
   #datasets = new Map<string, Counts>();
   #questions = new Map<string, Counts>();
@@ -150,7 +151,7 @@ export class Tally implements LiveTally {
   }
 
   add(record: TallyRecord, index?: number): void {
-    if (index !== undefined && index >= 0 && index < this.#keys.length) {
+    if (index !== undefined && index >>> 0 === index && index < this.#keys.length) {
       const cells = this.#cells;
       const at = 4 * index;
       if ((cells[at]! | cells[at + 1]! | cells[at + 2]! | cells[at + 3]!) === 0) this.#keys[index] = { dataset: record.dataset, question: record.question };
@@ -335,7 +336,8 @@ function assembleStats(
   return {
     ...stats,
     expected_pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), expected(k)])),
-    pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), observedPassAtK([...questions.values()], k)])),
+    // Summed in key order, like the maps above: the same records give the same digits, however they were counted.
+    pass_at_k: Object.fromEntries(PASS_K.map((k) => [String(k), observedPassAtK([...questions.keys()].sort().map((key) => questions.get(key)!), k)])),
   };
 }
 

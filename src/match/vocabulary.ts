@@ -16,7 +16,8 @@ const SCRATCH_BYTES = new Uint8Array(1 << 16);
  * Words of an ASCII scan waiting for their lookup, five integers each: slot offset, key low, key high,
  * start << 16 | length, and the index of their id in the output. Looked up in batches of 64, after
  * the bytes around them are scanned: with many questions most of a prompt's words are cache misses in
- * the word table, and a loop of lookups alone lets the CPU have several in flight at once.
+ * the word table, and a loop of lookups alone lets the CPU have several in flight at once. Shared by
+ * all vocabularies, as SCRATCH_BYTES is: a scan runs to completion before the next.
  */
 const PENDING_WORDS = 64;
 const PENDING = new Int32Array(5 * PENDING_WORDS);

@@ -101,6 +101,8 @@ describe("Tally by question index", () => {
       fc.record({ index: fc.integer({ min: 0, max: 7 }), verdict: fc.constantFrom<Verdict>("correct", "wrong", "no-answer", "error") }),
       fc.constant("reset" as const),
       fc.constant("judge" as const),
+      // A dataset question counted without its index (an injected error): merged with its indexed counts.
+      fc.record({ unindexed: fc.integer({ min: 0, max: 5 }), verdict: fc.constantFrom<Verdict>("correct", "error") }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 150 }), (steps) => {
@@ -109,6 +111,7 @@ describe("Tally by question index", () => {
         for (const s of steps) {
           if (s === "reset") [byIndex, byKey].forEach((t) => t.reset());
           else if (s === "judge") [byIndex, byKey].forEach((t) => t.onJudge());
+          else if ("unindexed" in s) [byIndex, byKey].forEach((t) => t.add(rec(keys[s.unindexed]![0], keys[s.unindexed]![1], s.verdict)));
           else {
             // Indices 6 and 7 are outside the dataset: counted by key, as a record without an index.
             const [dataset, question] = keys[s.index] ?? ["stray", String(s.index)];
@@ -117,6 +120,14 @@ describe("Tally by question index", () => {
           }
         }
         expect(byIndex.stats(OPTIONS)).toEqual(byKey.stats(OPTIONS));
+        // pass@k too, to the last digit (summed in key order whatever the counting order).
+        const withPassAtK = { ...OPTIONS, expectedPassAtK: () => 0.5 };
+        expect(byIndex.stats(withPassAtK)).toEqual(byKey.stats(withPassAtK));
+        // Fractional or negative indices are not dataset indices: counted by key.
+        const odd = new Tally(keys.length);
+        odd.add(rec("aime", "1", "correct"), 0.5);
+        odd.add(rec("aime", "1", "wrong"), -1);
+        expect(odd.stats(OPTIONS).questions["aime/1"]).toEqual({ asked: 2, correct: 1, wrong: 1, no_answer: 0, error: 0 });
       }),
       { numRuns: 300 },
     );

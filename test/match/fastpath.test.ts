@@ -150,6 +150,18 @@ describe("ASCII fast path agrees with the general path", () => {
     }
   });
 
+  test("long words found past byte 32,768 (their start packed into the sign bit of a batch entry)", () => {
+    const index = new QuestionIndex(["internationalization ABCDEFGHIJ xyabcdefgh", "the quick brown fox"]);
+    for (const size of [32_000, 40_000, (1 << 16) - 100]) {
+      const text = `${"ab ".repeat(size / 3)} Internationalization abcdefghij XYABCDEFGH`;
+      expect(text.length).toBeLessThan(1 << 16);
+      expect(index.scan(text).match?.question).toBe(0);
+      expect(disagreement(index, text)).toBeUndefined();
+      // One character changed in the part of the long word that only the head comparison reads: no match.
+      expect(index.find(text.replace("Internationalization", "Interpationalization"))).toBeUndefined();
+    }
+  });
+
   test("a message too long for the scratch buffer takes the general path, with the same result", () => {
     const index = new QuestionIndex(["alpha beta gamma delta", "the quick brown fox"]);
     for (const size of [(1 << 16) - 2, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 1 << 17]) {
