@@ -28,9 +28,12 @@ export interface TuningHost {
   readonly execve?: (file: string, args: string[], env: Record<string, string>) => never;
 }
 
+/** Whether this process restarts: a compiled binary that can execve, with no MIMALLOC_PURGE_DELAY set. */
+const restarts = (host: TuningHost): boolean => host.env[PURGE_DELAY] === undefined && host.main.startsWith("/$bunfs/") && host.execve !== undefined;
+
 /** The execve arguments that restart this binary with the allocator tuned, or undefined when it should run as it is. */
 export function tunedRestart(host: TuningHost): { file: string; args: string[]; env: Record<string, string> } | undefined {
-  if (host.env[PURGE_DELAY] !== undefined || !host.main.startsWith("/$bunfs/") || host.execve === undefined) return undefined;
+  if (!restarts(host)) return undefined;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(host.env)) if (value !== undefined) env[key] = value;
   env[PURGE_DELAY] = "-1";
@@ -52,7 +55,7 @@ export function tuneAllocator(host: TuningHost = processHost()): void {
 /** This process as a TuningHost; the name it was started by is looked up only when it will restart. */
 function processHost(): TuningHost {
   const host: TuningHost = { env: process.env, main: Bun.main, execPath: process.execPath, argv: process.argv, execve: process.execve };
-  return tunedRestart(host) === undefined ? host : { ...host, startedAs: startedAs(process.argv0, process.execPath) };
+  return restarts(host) ? { ...host, startedAs: startedAs(process.argv0, process.execPath) } : host;
 }
 
 /** The file argv0 names (as given, or found on PATH), if it is this binary; never another program a supervisor named. */

@@ -37,7 +37,7 @@
  * longest.
  */
 import { BOUNDARY, normalizeText } from "./normalize.ts";
-import { buildTrie, Goto, linkFailures, packFailures, sortSequences, tokenizeQuestions } from "./build.ts";
+import { BIT_SETS, FAIL_SET, HAS_CHILD, HAS_OUTPUT, MORE_CHILDREN, buildTrie, Goto, linkFailures, packFailures, placeBits, sortSequences, tokenizeQuestions } from "./build.ts";
 import { IntMap, popcount } from "./tables.ts";
 import { BOUNDARY_ID, Vocabulary } from "./vocabulary.ts";
 
@@ -118,21 +118,6 @@ export interface ScanOptions {
   readonly asciiFastPath?: boolean;
 }
 
-/** The four bit sets of `nodeBits`, in the order each 32-node word holds them. */
-const HAS_CHILD = 0;
-const MORE_CHILDREN = 1;
-const HAS_OUTPUT = 2;
-const FAIL_SET = 3;
-
-/** Four bit sets of the same length, interleaved word by word (their order: HAS_CHILD ... FAIL_SET). */
-function interleaveBits(sets: readonly [Int32Array, Int32Array, Int32Array, Int32Array]): Int32Array {
-  let words = 0;
-  for (const set of sets) words = Math.max(words, set.length);
-  const bits = new Int32Array(4 * words);
-  sets.forEach((set, k) => set.forEach((word, w) => (bits[4 * w + k] = word)));
-  return bits;
-}
-
 // Scratch ids for scanning, shared by all indexes (a scan runs to completion before the next). A request
 // with more characters than the buffer gets one of its own.
 const SCRATCH_IDS = new Int32Array(1 << 15);
@@ -155,13 +140,7 @@ export class QuestionIndex {
   /** Token count per question (0 for empty; a duplicate has its original's). */
   private readonly qLen: Int32Array;
   private readonly goto: Goto;
-  /**
-   * The automaton's four bits per node, interleaved by 32-node word: has a child, has more than one,
-   * some question ends here (itself or as a suffix; which one is in `outputs`), and its failure link
-   * is not the root. One 16-byte entry per word rather than four arrays: a scan entering a question's
-   * nodes, which with thousands of questions are not in the CPU's caches, misses one cache line
-   * instead of three or four.
-   */
+  /** The goto function's bits, with the output and failure bits placed (Goto.bits; which output is in `outputs`). */
   private readonly nodeBits: Int32Array;
   /** Non-root failure links before each 32-node word (of the failure bits). */
   private readonly failRank: Int32Array;
@@ -190,7 +169,9 @@ export class QuestionIndex {
     this.goto = new Goto(trie);
     const links = linkFailures(trie, this.goto);
     const packed = packFailures(links.fail);
-    this.nodeBits = interleaveBits([this.goto.hasChild, this.goto.moreChildren, links.hasOutput, packed.failSet]);
+    this.nodeBits = this.goto.bits;
+    placeBits(this.nodeBits, HAS_OUTPUT, links.hasOutput);
+    placeBits(this.nodeBits, FAIL_SET, packed.failSet);
     this.failRank = packed.failRank;
     this.failTo = packed.failTo;
     this.outputs = links.outputs;
@@ -204,7 +185,7 @@ export class QuestionIndex {
     }
     this.duplicates = trie.duplicates;
     const indexBytes =
-      this.goto.bytes + this.nodeBits.byteLength + this.failRank.byteLength + this.failTo.byteLength +
+      this.goto.bytes + this.failRank.byteLength + this.failTo.byteLength +
       this.outputs.bytes + this.qLen.byteLength;
     const vocabularyBytes = this.vocab.bytes;
     this.stats = {
@@ -325,7 +306,7 @@ export class QuestionIndex {
         }
         const w = state >>> 5;
         const b = 1 << (state & 31);
-        const at = w << 2; // the node's word in nodeBits
+        const at = BIT_SETS * w; // the node's word in nodeBits
         if (bits[at + HAS_CHILD]! & b) {
           if (label[state + 1] === tok) {
             state++;
@@ -343,7 +324,7 @@ export class QuestionIndex {
         state = f & b ? failTo[failRank[w]! + popcount(f & ((b - 1) | 0))]! : 0;
         rareSteps++;
       }
-      if (bits[((state >>> 5) << 2) + HAS_OUTPUT]! & (1 << (state & 31))) {
+      if (bits[BIT_SETS * (state >>> 5) + HAS_OUTPUT]! & (1 << (state & 31))) {
         rareSteps++;
         const q = this.outputs.get(state);
         const len = qLen[q]!;
