@@ -31,6 +31,7 @@ test: llama-sim
 
 # Benchmarks against a plain Bun.serve floor and writes bench/RESULTS.md (about 5 minutes; not part of test or CI).
 bench: llama-sim
+	command -v perf >/dev/null || (apt-get update && apt-get install -y linux-perf) || echo 'no perf: the bench skips its CPU split'
 	$(BUN) bench/run.ts
 
 # 60 s at full load (SOAK_SECONDS=N to change) with a request mix, RSS and request-log checks (not part of test or CI).

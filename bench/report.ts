@@ -4,6 +4,7 @@ import { pacingSection, pacingTargets, type PacingReport } from "./pacing.ts";
 import { CONNECTIONS, LOW_SECONDS, PACING_STREAMS, PACING_TPS, ROUNDS, SECONDS, SEED, STARTS, STREAM_CAP, SUCCESS_RATE, WARMUP } from "./lib/knobs.ts";
 import { fmt, median, mib, pairedCpuRatio, pairedRatio, pct, summary, type Variant } from "./lib/stats.ts";
 import type { WrkRun } from "./lib/wrk.ts";
+import { cpuSplitSection, type CpuSplitResult } from "./scenarios/cpu-split.ts";
 import type { ProfileSummary, TimerSummary, Timings } from "./scenarios/profile.ts";
 import type { Concurrency, StreamingResult } from "./scenarios/streaming.ts";
 import type { CaseResult } from "./scenarios/throughput.ts";
@@ -18,11 +19,13 @@ export interface ReportInput {
   matcher: MatcherResult[];
   profile: ProfileSummary | undefined;
   timings: Timings | undefined;
+  /** perf's split of a request's CPU, floor against llama-sim (undefined with BENCH_PROFILE=0). */
+  cpuSplit?: CpuSplitResult | { skipped: string };
   machine: { cpu: string; cores: number; kernel: string; bun: string; wrk: string; sim: string; git: string; date: string; load: string; minutes: number; pinning: string; pinned: boolean };
 }
 
 export function renderReport(input: ReportInput): string {
-  const { results, lowConcurrency, stream, concurrency, pacing, startups, matcher, profile, timings, machine } = input;
+  const { results, lowConcurrency, stream, concurrency, pacing, startups, matcher, profile, timings, cpuSplit, machine } = input;
   const L: string[] = [];
   const table = (head: string[], rows: (string | number)[][]) => {
     L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
@@ -265,6 +268,8 @@ export function renderReport(input: ReportInput): string {
       ["`JSON.stringify` per request", `${perReq(timings.stringify).toFixed(1)} µs (${(timings.stringify.calls / timings.requests).toFixed(2)} calls per request)`],
     ]);
   }
+
+  if (cpuSplit) L.push(...cpuSplitSection(cpuSplit));
 
   if (profile) {
     L.push("### CPU profile", "");

@@ -2,7 +2,7 @@
 // Not part of `make test` or CI. Run after `make llama-sim`:
 //   node_modules/.bin/bun bench/run.ts
 // Knobs (environment): see bench/lib/knobs.ts. The scenarios live in bench/scenarios/ (throughput,
-// streaming, start-up, profile), bench/pacing.ts (paced streams) and bench/threads.ts (--threads-http);
+// streaming, start-up, profile, cpu-split), bench/pacing.ts (paced streams) and bench/threads.ts (--threads-http);
 // bench/report.ts renders the report.
 //
 // Everything listens on 127.0.0.1. Every child process is tracked and killed on exit, error or ctrl-C.
@@ -20,6 +20,7 @@ import { pinning, pinningNote } from "./lib/pin.ts";
 import { fmt } from "./lib/stats.ts";
 import { ensureWrk, wrk, writeLuaScript } from "./lib/wrk.ts";
 import { renderReport } from "./report.ts";
+import { cpuSplitScenario, type CpuSplitResult } from "./scenarios/cpu-split.ts";
 import { cpuProfile, timedRun, type ProfileSummary, type Timings } from "./scenarios/profile.ts";
 import { startupScenario } from "./scenarios/startup.ts";
 import { concurrentStreams, streamingScenario } from "./scenarios/streaming.ts";
@@ -89,7 +90,11 @@ async function main(): Promise<void> {
   // ---- CPU profile
   let profile: ProfileSummary | undefined;
   let timings: Timings | undefined;
+  let cpuSplit: CpuSplitResult | { skipped: string } | undefined;
   if (PROFILE) {
+    phase("where the CPU goes: perf record -g on the floor and on llama-sim (GSM8K train, --quiet) under wrk");
+    cpuSplit = await cpuSplitScenario(cases[1]!);
+    if ("skipped" in cpuSplit) log(`skipped: ${cpuSplit.skipped}`);
     phase("CPU profile: bun --cpu-prof src/main.ts (GSM8K train, --quiet) under wrk");
     profile = await cpuProfile(cases[1]!);
     phase("timers around find() / JSON.parse / JSON.stringify: bench/instrumented.ts (GSM8K train, --quiet) under wrk");
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
     matcher,
     profile,
     timings,
+    cpuSplit,
     machine: {
       cpu: /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "?",
       cores: cpus().length,

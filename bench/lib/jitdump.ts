@@ -1,0 +1,68 @@
+// JavaScriptCore's jitdump (BUN_JSC_useJITDump=1): the address range and name of every piece of code
+// the JIT emits, so that a `perf` sample inside JIT code can be named. Format: the Linux perf jitdump
+// spec (tools/perf/Documentation/jitdump-specification.txt); only JIT_CODE_LOAD records are read,
+// JSC writes no moves.
+
+export interface JitCode {
+  readonly start: number;
+  readonly end: number;
+  /** As JSC names it, e.g. "JSC-FTL: answerPrompt#ByGn3G:[0x…->0x…, FTLFunctionCall, 412]". */
+  readonly name: string;
+}
+
+const MAGIC = 0x4a695444; // "JiTD", as written on a little-endian machine
+const CODE_LOAD = 0;
+
+/** The code loads of a jitdump file, sorted by address; a later load at the same address replaces an earlier one. */
+export function parseJitdump(bytes: Uint8Array): JitCode[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 40 || view.getUint32(0, true) !== MAGIC) throw new Error("not a little-endian jitdump file");
+  const byStart = new Map<number, JitCode>();
+  const decoder = new TextDecoder();
+  // Records: id u32, total size u32, timestamp u64; a load then has pid u32, tid u32, vma u64,
+  // code address u64, code size u64, code index u64, the name (NUL-terminated) and the code.
+  for (let at = view.getUint32(8, true); at + 16 <= bytes.length; ) {
+    const id = view.getUint32(at, true);
+    const size = view.getUint32(at + 4, true);
+    if (size < 16 || at + size > bytes.length) break; // a record cut short by the process's end
+    if (id === CODE_LOAD && size > 56) {
+      const start = Number(view.getBigUint64(at + 32, true));
+      const length = Number(view.getBigUint64(at + 40, true));
+      let nul = at + 56;
+      while (nul < at + size && bytes[nul] !== 0) nul++;
+      byStart.set(start, { start, end: start + length, name: decoder.decode(bytes.subarray(at + 56, nul)) });
+    }
+    at += size;
+  }
+  return [...byStart.values()].sort((a, b) => a.start - b.start);
+}
+
+/** The code containing `address` (the last one starting at or before it), or undefined. */
+export function codeAt(codes: readonly JitCode[], address: number): JitCode | undefined {
+  let lo = 0;
+  let hi = codes.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (codes[mid]!.start <= address) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const code = codes[best];
+  return code && address < code.end ? code : undefined;
+}
+
+/**
+ * The JS function a piece of JIT code belongs to ("answerPrompt", "regex /…/"), or undefined for
+ * JSC's stubs (thunks, inline caches, OSR exits), which run on behalf of their caller.
+ */
+export function functionOf(name: string): string | undefined {
+  const m = /^JSC-(\w+): (.*)$/s.exec(name);
+  if (!m) return undefined;
+  const [, tier, rest] = m;
+  if (tier === "YarrJIT") return `regex ${rest}`;
+  if (tier !== "FTL" && tier !== "DFG" && tier !== "Baseline" && tier !== "LLInt") return undefined;
+  const fn = rest!.replace(/#[A-Za-z0-9]+:?(\[.*)?$/s, "").trim();
+  return fn === "" ? "(anonymous)" : fn;
+}
