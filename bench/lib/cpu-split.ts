@@ -2,10 +2,10 @@
 // code with no JS on the stack: HTTP parsing and writing, the event loop), the JIT-compiled JavaScript,
 // native code that JavaScript called (JSON, strings, Response, regexes' slow paths), other threads —
 // and names the JS function each JS and JS-called sample belongs to, from JSC's jitdump.
-import { codeAt, functionOf, type JitCode } from "./jitdump.ts";
+import { codeAt, functionId, functionOf, type JitCode } from "./jitdump.ts";
 
 export interface FunctionCost {
-  readonly name: string;
+  name: string;
   /** Samples in the function's own JIT code (and the stubs it called). */
   js: number;
   /** Samples in native code it called (Bun, JSC's runtime, libc). */
@@ -23,11 +23,15 @@ export interface CpuSplit {
   readonly nativeFromJs: number;
   /** Samples of threads other than the main one (JIT compilers, GC helpers, Bun's thread pool). */
   readonly otherThreads: number;
+  /** Blocks or call-chain lines not in the expected format (counted nowhere else): a check on the parse. */
+  readonly unreadable: number;
   /** By JS function, most samples first. */
   readonly functions: readonly FunctionCost[];
 }
 
 const FRAME = /^\s*([0-9a-f]+)\s+\((.*)\)\s*$/;
+/** Kernel text lives in the top half of the address space (x86-64, arm64); modules ("[nf_conntrack]") included. */
+const KERNEL_START = 2 ** 63;
 
 /**
  * `perf script -F tid,ip,dso` output of a `perf record -g` run: one block per sample, the thread id on
@@ -40,50 +44,70 @@ export function splitSamples(script: string, codes: readonly JitCode[], mainTid:
   let js = 0;
   let nativeFromJs = 0;
   let otherThreads = 0;
+  let unreadable = 0;
+  // By functionId; named by functionOf, with the id where two functions share a name (three are called `run`).
   const functions = new Map<string, FunctionCost>();
-  const cost = (name: string) => {
-    let c = functions.get(name);
-    if (!c) functions.set(name, (c = { name, js: 0, native: 0, kernel: 0 }));
+  const cost = (id: string, name: string) => {
+    let c = functions.get(id);
+    if (!c) functions.set(id, (c = { name, js: 0, native: 0, kernel: 0 }));
     return c;
   };
   for (const block of script.split(/\n\s*\n/)) {
     const lines = block.split("\n").filter((line) => line.trim() !== "");
-    const tid = Number(lines[0]?.trim());
-    if (!Number.isInteger(tid)) continue;
+    if (lines.length === 0) continue;
+    const tid = Number(lines[0]!.trim());
+    if (!Number.isInteger(tid)) {
+      unreadable++;
+      continue;
+    }
     samples++;
     if (tid !== mainTid) {
       otherThreads++;
       continue;
     }
     const frames = lines.slice(1).map((line) => FRAME.exec(line)).filter((m) => m !== null);
+    if (frames.length !== lines.length - 1) unreadable++;
     if (frames.length === 0) {
       runtime++;
       continue;
     }
-    const leafCode = codeAt(codes, parseInt(frames[0]![1]!, 16));
+    const leafIp = parseInt(frames[0]![1]!, 16);
+    const leafCode = codeAt(codes, leafIp);
     // The innermost JS function on the stack: a stub (thunk, inline cache) runs for the function that called it.
+    // A user frame under a user frame is a return address: one byte back is the call, inside the caller even
+    // when the call ends its code. The first user frame under the kernel is where user code was interrupted.
     let owner: string | undefined;
+    let ownerName = "";
     let stubsOnly = false;
+    let previousIp = KERNEL_START;
     for (const m of frames) {
-      const code = codeAt(codes, parseInt(m[1]!, 16));
+      const ip = parseInt(m[1]!, 16);
+      const code = codeAt(codes, previousIp < KERNEL_START ? ip - 1 : ip);
+      previousIp = ip;
       if (!code) continue;
-      owner = functionOf(code.name);
-      if (owner !== undefined) break;
+      owner = functionId(code.name);
+      if (owner !== undefined) {
+        ownerName = functionOf(code.name)!;
+        break;
+      }
       stubsOnly = true;
     }
-    if (owner === undefined && stubsOnly) owner = "(JIT stubs with no JS caller)";
+    if (owner === undefined && stubsOnly) owner = ownerName = "(JIT stubs with no JS caller)";
     const leafDso = frames[0]![2]!;
     if (leafCode) {
       js++;
-      cost(owner!).js++;
-    } else if (leafDso.startsWith("[kernel")) {
+      cost(owner!, ownerName).js++;
+    } else if (leafIp >= KERNEL_START || leafDso.startsWith("[kernel")) {
       kernel++;
-      if (owner !== undefined) cost(owner).kernel++;
+      if (owner !== undefined) cost(owner, ownerName).kernel++;
     } else if (owner !== undefined) {
       nativeFromJs++;
-      cost(owner).native++;
+      cost(owner, ownerName).native++;
     } else runtime++;
   }
+  const named = new Map<string, number>();
+  for (const c of functions.values()) named.set(c.name, (named.get(c.name) ?? 0) + 1);
+  for (const [id, c] of functions) if (named.get(c.name)! > 1) c.name = `${c.name} (${id.slice(id.lastIndexOf("#"))})`;
   const sorted = [...functions.values()].sort((a, b) => b.js + b.native + b.kernel - (a.js + a.native + a.kernel));
-  return { samples, kernel, runtime, js, nativeFromJs, otherThreads, functions: sorted };
+  return { samples, kernel, runtime, js, nativeFromJs, otherThreads, unreadable, functions: sorted };
 }

@@ -13,11 +13,14 @@ export interface JitCode {
 const MAGIC = 0x4a695444; // "JiTD", as written on a little-endian machine
 const CODE_LOAD = 0;
 
-/** The code loads of a jitdump file, sorted by address; a later load at the same address replaces an earlier one. */
+/**
+ * The code loads of a jitdump file, sorted by address. A load replaces every earlier one it overlaps: JSC
+ * frees code (jettisoned, recompiled) and reuses its memory, at the same start or not, and logs no unloads.
+ */
 export function parseJitdump(bytes: Uint8Array): JitCode[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 40 || view.getUint32(0, true) !== MAGIC) throw new Error("not a little-endian jitdump file");
-  const byStart = new Map<number, JitCode>();
+  const live: JitCode[] = []; // sorted, disjoint: ends ascend as starts do
   const decoder = new TextDecoder();
   // Records: id u32, total size u32, timestamp u64; a load then has pid u32, tid u32, vma u64,
   // code address u64, code size u64, code index u64, the name (NUL-terminated) and the code.
@@ -30,11 +33,20 @@ export function parseJitdump(bytes: Uint8Array): JitCode[] {
       const length = Number(view.getBigUint64(at + 40, true));
       let nul = at + 56;
       while (nul < at + size && bytes[nul] !== 0) nul++;
-      byStart.set(start, { start, end: start + length, name: decoder.decode(bytes.subarray(at + 56, nul)) });
+      const code = { start, end: start + length, name: decoder.decode(bytes.subarray(at + 56, nul)) };
+      let lo = 0; // the first live code ending after this one starts
+      for (let hi = live.length; lo < hi; ) {
+        const mid = (lo + hi) >> 1;
+        if (live[mid]!.end <= start) lo = mid + 1;
+        else hi = mid;
+      }
+      let past = lo;
+      while (past < live.length && live[past]!.start < code.end) past++;
+      live.splice(lo, past - lo, code);
     }
     at += size;
   }
-  return [...byStart.values()].sort((a, b) => a.start - b.start);
+  return live;
 }
 
 /** The code containing `address` (the last one starting at or before it), or undefined. */
@@ -65,4 +77,14 @@ export function functionOf(name: string): string | undefined {
   if (tier !== "FTL" && tier !== "DFG" && tier !== "Baseline" && tier !== "LLInt") return undefined;
   const fn = rest!.replace(/#[A-Za-z0-9]+:?(\[.*)?$/s, "").trim();
   return fn === "" ? "(anonymous)" : fn;
+}
+
+/**
+ * What tells functions of the same name apart: the name with JSC's hash of its code ("run#AhGweK"), the
+ * same at every tier; a regex's text. Undefined where {@link functionOf} is.
+ */
+export function functionId(name: string): string | undefined {
+  const fn = functionOf(name);
+  if (fn === undefined || fn.startsWith("regex ")) return fn;
+  return name.replace(/^JSC-\w+: /, "").replace(/:\[.*$/s, "");
 }

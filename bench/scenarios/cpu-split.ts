@@ -67,10 +67,12 @@ async function startProfiled(label: string, cmd: string[]): Promise<Profiled> {
 /** One measured window: wrk for SECONDS with perf recording the server. */
 async function measure(p: Profiled, script: Script): Promise<void> {
   const data = join(TMP, `perf-${p.server.proc.pid}.data`);
-  const perf = spawn(["perf", "record", "-g", "-F", String(FREQUENCY), "-p", String(p.server.proc.pid), "-o", data, "--", "sleep", String(SECONDS + 1)]);
+  // --no-buildid-cache: else perf copies each ~110 MB binary of this run's temp dir into ~/.debug, every run.
+  const perf = spawn(["perf", "record", "-g", "--no-buildid-cache", "-F", String(FREQUENCY), "-p", String(p.server.proc.pid), "-o", data, "--", "sleep", String(SECONDS + 1)]);
   await Bun.sleep(300);
   const r = await wrk(p.server, script, SECONDS);
-  await perf.exited;
+  // perf may start yet be refused the server's pid (ptrace access, a container's seccomp).
+  if ((await perf.exited) !== 0) throw new Error(`perf record -p ${p.server.proc.pid} exited with ${perf.exitCode}`);
   const text = await run(["perf", "script", "-i", data, "-F", "tid,ip,dso"]);
   if (text.code !== 0) throw new Error(`perf script failed: ${text.stderr}`);
   p.scripts.push(text.stdout);
@@ -94,19 +96,33 @@ async function finish(p: Profiled): Promise<CpuSplitSide> {
 export async function cpuSplitScenario(c: DatasetCase): Promise<CpuSplitResult | { skipped: string }> {
   const why = await perfUnavailable();
   if (why) return { skipped: why };
-  const floorBin = await compile("baseline-named", ["bench/baseline.ts"]);
-  const simBin = await compile("llama-sim-named", ["src/main.ts", "src/start.ts", "src/server/worker.ts"]);
-  const sides = [
-    await startProfiled("baseline", [floorBin]),
-    await startProfiled("llama-sim --quiet", [simBin, "--dataset-file", c.file, "--seed", SEED, "--success-rate", SUCCESS_RATE, "--quiet"]),
-  ];
-  const script = writeLuaScript(join(TMP, "cpu-split.lua"), c.bodies);
-  // Longer than the throughput runs' warm-up: the request ring and the JIT reach their steady state.
-  for (const p of sides) await wrk(p.server, script, WARMUP + 2);
-  // Alternating windows, as the throughput rounds alternate, so that a burst of load from elsewhere falls on both.
-  for (let round = 0; round < ROUNDS; round++) for (const p of round % 2 ? [...sides].reverse() : sides) await measure(p, script);
-  const [floor, sim] = [await finish(sides[0]!), await finish(sides[1]!)];
-  return { dataset: c.label, floor, sim };
+  const sides: Profiled[] = [];
+  // A failure past the probe (perf refused the pid, no jitdump) skips the section rather than the whole bench;
+  // the servers stop either way, so that they do not run beside the scenarios after this one.
+  try {
+    const floorBin = await compile("baseline-named", ["bench/baseline.ts"]);
+    const simBin = await compile("llama-sim-named", ["src/main.ts", "src/start.ts", "src/server/worker.ts"]);
+    sides.push(await startProfiled("baseline", [floorBin]));
+    sides.push(await startProfiled("llama-sim --quiet", [simBin, "--dataset-file", c.file, "--seed", SEED, "--success-rate", SUCCESS_RATE, "--quiet"]));
+    const script = writeLuaScript(join(TMP, "cpu-split.lua"), c.bodies);
+    // Longer than the throughput runs' warm-up: the request ring and the JIT reach their steady state.
+    for (const p of sides) await wrk(p.server, script, WARMUP + 2);
+    // Alternating windows, as the throughput rounds alternate, so that a burst of load from elsewhere falls on both.
+    for (let round = 0; round < ROUNDS; round++) for (const p of round % 2 ? [...sides].reverse() : sides) await measure(p, script);
+    const [floor, sim] = [await finish(sides[0]!), await finish(sides[1]!)];
+    // perf without the right to sample the kernel (perf_event_paranoid > 1 for a non-root user) silently records
+    // user time only: the shares would then spread the kernel's CPU over the other layers.
+    if (floor.split.kernel === 0 || sim.split.kernel === 0) return { skipped: "perf recorded no kernel samples (kernel.perf_event_paranoid > 1?)" };
+    // A perf whose script output reads differently would otherwise be split wrongly without a word.
+    for (const side of [floor, sim]) {
+      if (side.split.unreadable > 0.01 * side.split.samples) return { skipped: `${side.label}: ${side.split.unreadable} of ${side.split.samples} perf samples not in the expected format` };
+    }
+    return { dataset: c.label, floor, sim };
+  } catch (error) {
+    return { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    for (const p of sides) await stop(p.server);
+  }
 }
 
 /** Microseconds of CPU a request for `samples` of a side's split (its shares of the measured CPU). */
@@ -128,7 +144,8 @@ export function cpuSplitSection(r: CpuSplitResult | { skipped: string }): string
     `\`perf record -g -F ${FREQUENCY}\` on each server under the same wrk load (${r.dataset}, ${ROUNDS} alternating windows of ${SECONDS} s each after a warm-up, server pinned as above). ` +
       "Each layer's share of the samples is shown as µs of the server CPU a request measured in those windows " +
       "(perf's own cost included, so both sides read above the throughput table). JS is named from JSC's jitdump; both binaries " +
-      "are built without --minify and --bytecode for the names, the same code otherwise. Functions of the same name are summed.",
+      "are built without --minify and --bytecode for the names, the same code otherwise. Functions of the same name are summed, " +
+      "and a function the JIT inlined counts in its caller's JS.",
     "",
   );
   const { floor, sim } = r;
@@ -144,12 +161,14 @@ export function cpuSplitSection(r: CpuSplitResult | { skipped: string }): string
     const b = usPerRequest(sim, of(sim.split));
     return [name, us(a), us(b), `${b - a >= 0 ? "+" : ""}${us(b - a)}`];
   });
-  rows.push(["total", us(floor.cpuUsPerRequest), us(sim.cpuUsPerRequest), `+${us(sim.cpuUsPerRequest - floor.cpuUsPerRequest)}`]);
+  const total = sim.cpuUsPerRequest - floor.cpuUsPerRequest;
+  rows.push(["total", us(floor.cpuUsPerRequest), us(sim.cpuUsPerRequest), `${total >= 0 ? "+" : ""}${us(total)}`]);
   table(["layer", "floor µs/req", "llama-sim µs/req", "difference"], rows);
   L.push(`llama-sim's JS functions, most CPU first (µs a request; "native" and "kernel" are what they called):`, "");
   table(
     ["function", "JS", "native", "kernel", "total"],
-    sim.split.functions.slice(0, 20).map((f) => [`\`${f.name}\``, us(usPerRequest(sim, f.js)), us(usPerRequest(sim, f.native)), us(usPerRequest(sim, f.kernel)), us(usPerRequest(sim, f.js + f.native + f.kernel))]),
+    // A "|" in a regex would end the table cell, code span or not.
+    sim.split.functions.slice(0, 20).map((f) => [`\`${f.name.replaceAll("|", "\\|")}\``, us(usPerRequest(sim, f.js)), us(usPerRequest(sim, f.native)), us(usPerRequest(sim, f.kernel)), us(usPerRequest(sim, f.js + f.native + f.kernel))]),
   );
   return L;
 }
