@@ -144,8 +144,8 @@ export function cpuSplitSection(r: CpuSplitResult | { skipped: string }): string
     `\`perf record -g -F ${FREQUENCY}\` on each server under the same wrk load (${r.dataset}, ${ROUNDS} alternating windows of ${SECONDS} s each after a warm-up, server pinned as above). ` +
       "Each layer's share of the samples is shown as µs of the server CPU a request measured in those windows " +
       "(perf's own cost included, so both sides read above the throughput table). JS is named from JSC's jitdump; both binaries " +
-      "are built without --minify and --bytecode for the names, the same code otherwise. Functions of the same name are summed, " +
-      "and a function the JIT inlined counts in its caller's JS.",
+      "are built without --minify and --bytecode for the names, the same code otherwise. Functions that share a name are told apart " +
+      "by JSC's hash of their code, and a function the JIT inlined counts in its caller's JS.",
     "",
   );
   const { floor, sim } = r;
