@@ -29,7 +29,7 @@ llama-sim: node_modules/.installed $(SOURCES)
 test: llama-sim
 	$(BUN) test --timeout 60000
 
-# Benchmarks against a plain Bun.serve floor and writes bench/RESULTS.md (about 5 minutes; not part of test or CI).
+# Benchmarks against a plain Bun.serve floor and writes bench/RESULTS.md (about 10 minutes; not part of test or CI).
 bench: llama-sim
 	command -v perf >/dev/null || (apt-get update && apt-get install -y linux-perf) || echo 'no perf: the bench skips its CPU split'
 	$(BUN) bench/run.ts

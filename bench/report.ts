@@ -290,6 +290,6 @@ export function renderReport(input: ReportInput): string {
   }
 
   L.push("## How to reproduce", "");
-  L.push("```sh", "make bench        # builds ./llama-sim first; about 5 minutes", "BENCH_SECONDS=10 BENCH_ROUNDS=5 make bench   # longer, steadier", "```", "");
+  L.push("```sh", "make bench        # builds ./llama-sim first; about 10 minutes", "BENCH_SECONDS=10 BENCH_ROUNDS=5 make bench   # longer, steadier", "```", "");
   return L.join("\n");
 }
