@@ -17,6 +17,7 @@
 // The client runs on the same machine as the server; its CPU is reported next to the server's.
 import { readFileSync } from "node:fs";
 import type { Socket } from "bun";
+import { markdownTable } from "./lib/markdown.ts";
 
 export interface StreamStat {
   /** Offset of the request's write from the first one, ms. */
@@ -455,11 +456,7 @@ export function pacingTargets(r: PacingReport): { target: string; measured: stri
 /** The RESULTS.md section. */
 export function pacingSection(r: PacingReport): string[] {
   const L: string[] = [];
-  const table = (head: string[], rows: (string | number)[][]) => {
-    L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const row of rows) L.push(`| ${row.join(" | ")} |`);
-    L.push("");
-  };
+  const table = (head: string[], rows: (string | number)[][]) => L.push(...markdownTable(head, rows));
   const s0 = r.streams[0]!;
   L.push("## Paced streams (`--tps`, `--ttft-ms`, slots)", "");
   L.push(

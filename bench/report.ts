@@ -2,6 +2,7 @@
 import type { MatcherResult } from "./matcher.bench.ts";
 import { pacingSection, pacingTargets, type PacingReport } from "./pacing.ts";
 import { CONNECTIONS, LOW_SECONDS, PACING_STREAMS, PACING_TPS, ROUNDS, SECONDS, SEED, STARTS, STREAM_CAP, SUCCESS_RATE, WARMUP } from "./lib/knobs.ts";
+import { markdownTable } from "./lib/markdown.ts";
 import { fmt, median, mib, pairedCpuRatio, pairedRatio, pct, summary, type Variant } from "./lib/stats.ts";
 import type { WrkRun } from "./lib/wrk.ts";
 import { cpuSplitSection, type CpuSplitResult } from "./scenarios/cpu-split.ts";
@@ -27,11 +28,7 @@ export interface ReportInput {
 export function renderReport(input: ReportInput): string {
   const { results, lowConcurrency, stream, concurrency, pacing, startups, matcher, profile, timings, cpuSplit, machine } = input;
   const L: string[] = [];
-  const table = (head: string[], rows: (string | number)[][]) => {
-    L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const r of rows) L.push(`| ${r.join(" | ")} |`);
-    L.push("");
-  };
+  const table = (head: string[], rows: (string | number)[][]) => L.push(...markdownTable(head, rows));
   const verdict = (ok: boolean) => (ok ? "**PASS**" : "**MISS**");
 
   const [aime, gsm, synth] = results as [CaseResult, CaseResult, CaseResult];

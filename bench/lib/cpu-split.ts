@@ -2,7 +2,7 @@
 // code with no JS on the stack: HTTP parsing and writing, the event loop), the JIT-compiled JavaScript,
 // native code that JavaScript called (JSON, strings, Response, regexes' slow paths), other threads —
 // and names the JS function each JS and JS-called sample belongs to, from JSC's jitdump.
-import { codeAt, functionId, functionOf, type JitCode } from "./jitdump.ts";
+import { codeAt, jsFunction, type JitCode } from "./jitdump.ts";
 
 export interface FunctionCost {
   name: string;
@@ -45,7 +45,7 @@ export function splitSamples(script: string, codes: readonly JitCode[], mainTid:
   let nativeFromJs = 0;
   let otherThreads = 0;
   let unreadable = 0;
-  // By functionId; named by functionOf, with the id where two functions share a name (three are called `run`).
+  // By jsFunction's id; named by its name, with the id's hash where two functions share a name (three are called `run`).
   const functions = new Map<string, FunctionCost>();
   const cost = (id: string, name: string) => {
     let c = functions.get(id);
@@ -72,37 +72,16 @@ export function splitSamples(script: string, codes: readonly JitCode[], mainTid:
       continue;
     }
     const leafIp = parseInt(frames[0]![1]!, 16);
-    const leafCode = codeAt(codes, leafIp);
-    // The innermost JS function on the stack: a stub (thunk, inline cache) runs for the function that called it.
-    // A user frame under a user frame is a return address: one byte back is the call, inside the caller even
-    // when the call ends its code. The first user frame under the kernel is where user code was interrupted.
-    let owner: string | undefined;
-    let ownerName = "";
-    let stubsOnly = false;
-    let previousIp = KERNEL_START;
-    for (const m of frames) {
-      const ip = parseInt(m[1]!, 16);
-      const code = codeAt(codes, previousIp < KERNEL_START ? ip - 1 : ip);
-      previousIp = ip;
-      if (!code) continue;
-      owner = functionId(code.name);
-      if (owner !== undefined) {
-        ownerName = functionOf(code.name)!;
-        break;
-      }
-      stubsOnly = true;
-    }
-    if (owner === undefined && stubsOnly) owner = ownerName = "(JIT stubs with no JS caller)";
-    const leafDso = frames[0]![2]!;
-    if (leafCode) {
+    const { inJit, owner } = ownerOf(frames, codes);
+    if (inJit) {
       js++;
-      cost(owner!, ownerName).js++;
-    } else if (leafIp >= KERNEL_START || leafDso.startsWith("[kernel")) {
+      cost(owner!.id, owner!.name).js++;
+    } else if (leafIp >= KERNEL_START || frames[0]![2]!.startsWith("[kernel")) {
       kernel++;
-      if (owner !== undefined) cost(owner, ownerName).kernel++;
-    } else if (owner !== undefined) {
+      if (owner) cost(owner.id, owner.name).kernel++;
+    } else if (owner) {
       nativeFromJs++;
-      cost(owner, ownerName).native++;
+      cost(owner.id, owner.name).native++;
     } else runtime++;
   }
   const named = new Map<string, number>();
@@ -110,4 +89,29 @@ export function splitSamples(script: string, codes: readonly JitCode[], mainTid:
   for (const [id, c] of functions) if (named.get(c.name)! > 1) c.name = `${c.name} (${id.slice(id.lastIndexOf("#"))})`;
   const sorted = [...functions.values()].sort((a, b) => b.js + b.native + b.kernel - (a.js + a.native + a.kernel));
   return { samples, kernel, runtime, js, nativeFromJs, otherThreads, unreadable, functions: sorted };
+}
+
+const STUBS_ONLY = { id: "(JIT stubs)", name: "(JIT stubs with no JS caller)" };
+
+/**
+ * Whether a call chain's leaf is JIT code, and the innermost JS function on it: a stub (thunk, inline
+ * cache) runs for the function that called it. A user frame under a user frame is a return address: one
+ * byte back is the call, inside the caller even when the call ends its code. The first user frame under
+ * the kernel is where user code was interrupted.
+ */
+function ownerOf(frames: readonly RegExpExecArray[], codes: readonly JitCode[]): { inJit: boolean; owner: { id: string; name: string } | undefined } {
+  let inJit = false;
+  let stubs = false;
+  let previousIp = KERNEL_START;
+  for (let i = 0; i < frames.length; i++) {
+    const ip = parseInt(frames[i]![1]!, 16);
+    const code = codeAt(codes, previousIp < KERNEL_START ? ip - 1 : ip);
+    previousIp = ip;
+    if (!code) continue;
+    if (i === 0) inJit = true;
+    const fn = jsFunction(code.name);
+    if (fn) return { inJit, owner: fn };
+    stubs = true;
+  }
+  return { inJit, owner: stubs ? STUBS_ONLY : undefined };
 }

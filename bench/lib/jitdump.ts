@@ -66,25 +66,20 @@ export function codeAt(codes: readonly JitCode[], address: number): JitCode | un
 }
 
 /**
- * The JS function a piece of JIT code belongs to ("answerPrompt", "regex /…/"), or undefined for
- * JSC's stubs (thunks, inline caches, OSR exits), which run on behalf of their caller.
+ * The JS function a piece of JIT code belongs to, or undefined for JSC's stubs (thunks, inline caches, OSR
+ * exits), which run on behalf of their caller. `name` is what a reader knows it by ("answerPrompt",
+ * "regex /…/"); `id` tells functions of the same name apart: the name with JSC's hash of its code
+ * ("run#AhGweK", the same at every tier), or a regex's text.
  */
-export function functionOf(name: string): string | undefined {
-  const m = /^JSC-(\w+): (.*)$/s.exec(name);
+export function jsFunction(code: string): { readonly id: string; readonly name: string } | undefined {
+  const m = /^JSC-(\w+): (.*)$/s.exec(code);
   if (!m) return undefined;
   const [, tier, rest] = m;
-  if (tier === "YarrJIT") return `regex ${rest}`;
+  if (tier === "YarrJIT") return { id: `regex ${rest}`, name: `regex ${rest}` };
   if (tier !== "FTL" && tier !== "DFG" && tier !== "Baseline" && tier !== "LLInt") return undefined;
   const fn = rest!.replace(/#[A-Za-z0-9]+:?(\[.*)?$/s, "").trim();
-  return fn === "" ? "(anonymous)" : fn;
+  return { id: rest!.replace(/:\[.*$/s, ""), name: fn === "" ? "(anonymous)" : fn };
 }
 
-/**
- * What tells functions of the same name apart: the name with JSC's hash of its code ("run#AhGweK"), the
- * same at every tier; a regex's text. Undefined where {@link functionOf} is.
- */
-export function functionId(name: string): string | undefined {
-  const fn = functionOf(name);
-  if (fn === undefined || fn.startsWith("regex ")) return fn;
-  return name.replace(/^JSC-\w+: /, "").replace(/:\[.*$/s, "");
-}
+/** {@link jsFunction}'s name. */
+export const functionOf = (code: string): string | undefined => jsFunction(code)?.name;

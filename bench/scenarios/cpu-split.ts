@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BUN, ROOT, ROUNDS, SECONDS, SEED, SUCCESS_RATE, WARMUP, log } from "../lib/knobs.ts";
 import { splitSamples, type CpuSplit } from "../lib/cpu-split.ts";
 import { parseJitdump } from "../lib/jitdump.ts";
+import { markdownTable, signed } from "../lib/markdown.ts";
 import { TMP, run, spawn, startServer, stop, type Server } from "../lib/procs.ts";
 import { wrk, writeLuaScript, type Script } from "../lib/wrk.ts";
 import type { DatasetCase } from "./throughput.ts";
@@ -134,11 +135,7 @@ export function usPerRequest(side: CpuSplitSide, samples: number): number {
 export function cpuSplitSection(r: CpuSplitResult | { skipped: string }): string[] {
   const L = ["### Where a request's CPU goes, against the floor (perf)", ""];
   if ("skipped" in r) return [...L, `Skipped: ${r.skipped}.`, ""];
-  const table = (head: string[], rows: string[][]) => {
-    L.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
-    for (const row of rows) L.push(`| ${row.join(" | ")} |`);
-    L.push("");
-  };
+  const table = (head: string[], rows: string[][]) => L.push(...markdownTable(head, rows));
   const us = (x: number) => x.toFixed(2);
   L.push(
     `\`perf record -g -F ${FREQUENCY}\` on each server under the same wrk load (${r.dataset}, ${ROUNDS} alternating windows of ${SECONDS} s each after a warm-up, server pinned as above). ` +
@@ -159,10 +156,9 @@ export function cpuSplitSection(r: CpuSplitResult | { skipped: string }): string
   const rows = layers.map(([name, of]) => {
     const a = usPerRequest(floor, of(floor.split));
     const b = usPerRequest(sim, of(sim.split));
-    return [name, us(a), us(b), `${b - a >= 0 ? "+" : ""}${us(b - a)}`];
+    return [name, us(a), us(b), signed(b - a)];
   });
-  const total = sim.cpuUsPerRequest - floor.cpuUsPerRequest;
-  rows.push(["total", us(floor.cpuUsPerRequest), us(sim.cpuUsPerRequest), `${total >= 0 ? "+" : ""}${us(total)}`]);
+  rows.push(["total", us(floor.cpuUsPerRequest), us(sim.cpuUsPerRequest), signed(sim.cpuUsPerRequest - floor.cpuUsPerRequest)]);
   table(["layer", "floor µs/req", "llama-sim µs/req", "difference"], rows);
   L.push(`llama-sim's JS functions, most CPU first (µs a request; "native" and "kernel" are what they called):`, "");
   table(
