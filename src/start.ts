@@ -1,6 +1,7 @@
 // Wiring: parse the flags, load the dataset, build the index, start the server (or its workers), handle signals.
 import { closeSync } from "node:fs";
-import { ignoredNotice, parseCli } from "./cli.ts";
+import { parseCli } from "./cli.ts";
+import { ignoredNotice } from "./llama-args.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { describeDataset, loadChosenDataset } from "./dataset/choose.ts";
 import { presetListText } from "./dataset/presets.ts";

@@ -4,7 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { helpText, ignoredNotice, normalizeArgv, parseCli } from "../src/cli.ts";
+import { parseCli } from "../src/cli.ts";
+import { helpText } from "../src/cli-flags.ts";
+import { ignoredNotice, normalizeArgv } from "../src/llama-args.ts";
 import { ConfigError, slotLayout, type Config } from "../src/config.ts";
 
 const BASE_ENV = { HOME: "/home/tester" };

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FLAGS, helpText, parseCli, type CliResult } from "../src/cli.ts";
+import { parseCli, type CliResult } from "../src/cli.ts";
+import { FLAGS, helpText } from "../src/cli-flags.ts";
 import { ConfigError, DEFAULTS, parseByteCount, type Config } from "../src/config.ts";
 
 type Env = Record<string, string | undefined>;

@@ -1,7 +1,8 @@
 // Small parsers for the deployment files: Dockerfile instructions, .dockerignore allowlists, nginx
 // directives, and llama-sim command lines checked against the binary's --help. Only the syntax the
 // shipped files use; anything else fails loudly so a later edit cannot slip past the tests.
-import { parseCli, ignoredNotice } from "../../src/cli.ts";
+import { parseCli } from "../../src/cli.ts";
+import { ignoredNotice } from "../../src/llama-args.ts";
 import type { Config } from "../../src/config.ts";
 import { runToExit } from "../e2e/harness.ts";
 

@@ -1,7 +1,7 @@
 // The binary's command line: --help, --version, one-line errors for bad values, and a start under `env -i`.
 import { afterAll, describe, expect, test } from "bun:test";
 import packageJson from "../../package.json" with { type: "json" };
-import { FLAGS } from "../../src/cli.ts";
+import { FLAGS } from "../../src/cli-flags.ts";
 import { readFileSync } from "node:fs";
 import { AIME_FILE, AIME_FILE_REL, BINARY, ROOT, assertBinary, evalBody, lastBoxed, loadAime, postJson, runToExit, startSim, stopAll } from "./harness.ts";
 
