@@ -1,6 +1,6 @@
 // bench/RESULTS.md, from every scenario's figures.
 import type { MatcherResult } from "./matcher.bench.ts";
-import { pacingSection, pacingTargets, type PacingReport } from "./pacing.ts";
+import { pacingSection, pacingTargets, type PacingReport } from "./scenarios/pacing.ts";
 import { CONNECTIONS, LOW_SECONDS, PACING_STREAMS, PACING_TPS, ROUNDS, SECONDS, SEED, STARTS, STREAM_CAP, SUCCESS_RATE, WARMUP } from "./lib/knobs.ts";
 import { markdownTable } from "./lib/markdown.ts";
 import { fmt, median, mib, pairedCpuRatio, pairedRatio, pct, summary, type Variant } from "./lib/stats.ts";

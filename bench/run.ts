@@ -2,8 +2,8 @@
 // Not part of `make test` or CI. Run after `make llama-sim`:
 //   node_modules/.bin/bun bench/run.ts
 // Knobs (environment): see bench/lib/knobs.ts. The scenarios live in bench/scenarios/ (throughput,
-// streaming, start-up, profile, cpu-split), bench/pacing.ts (paced streams) and bench/threads.ts (--threads-http);
-// bench/report.ts renders the report.
+// streaming, paced streams, start-up, profile, cpu-split) and bench/threads.ts (--threads-http);
+// bench/report.ts renders the report. Paced streams are measured by bench/pacing.ts, a raw-socket client.
 //
 // Everything listens on 127.0.0.1. Every child process is tracked and killed on exit, error or ctrl-C.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { AIME_FILE } from "./data.ts";
 import type { MatcherResult } from "./matcher.bench.ts";
-import { pacingScenarios } from "./pacing.ts";
+import { pacingScenarios } from "./scenarios/pacing.ts";
 import { threadsBench } from "./threads.ts";
 import { BUN, CONNECTIONS, KEEP, OUT, PACING_STREAMS, PACING_TPS, PROFILE, ROOT, ROUNDS, SECONDS, SIM, WARMUP, began, log, phase } from "./lib/knobs.ts";
 import { TMP, cleanup, cpuSecondsOf, procStatus, run, startServer, stop, withFdLimit, type Server } from "./lib/procs.ts";

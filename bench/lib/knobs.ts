@@ -4,7 +4,7 @@
 // runs per case, BENCH_STREAM_CAP (8192) most concurrent streams tried, BENCH_PROFILE (1; 0 skips the
 // CPU profile), BENCH_KEEP (0; 1 keeps the temp dir), BENCH_OUT (bench/RESULTS.md), BENCH_SIM (./llama-sim),
 // BENCH_PACING_STREAMS (2000) and BENCH_PACING_TPS (20), BENCH_PACING_MANY (10000), BENCH_PACING_CORE_START
-// (1000) and BENCH_PACING_CORE_CAP (16000): the paced-stream scenarios (bench/pacing.ts). BENCH_PIN (1; 0
+// (1000) and BENCH_PACING_CORE_CAP (16000): the paced-stream scenarios (bench/scenarios/pacing.ts). BENCH_PIN (1; 0
 // runs everything unpinned): pin the single-server wrk runs' server and wrk to separate CPUs (lib/pin.ts).
 import { join, resolve } from "node:path";
 
@@ -22,7 +22,7 @@ export const ROUNDS = env("BENCH_ROUNDS", 3);
 export const CONNECTIONS = env("BENCH_CONNECTIONS", 64);
 export const STARTS = env("BENCH_STARTS", 20);
 export const STREAM_CAP = env("BENCH_STREAM_CAP", 8192);
-/** Paced streams (bench/pacing.ts): how many at once, and their --tps. */
+/** Paced streams (bench/scenarios/pacing.ts): how many at once, and their --tps. */
 export const PACING_STREAMS = env("BENCH_PACING_STREAMS", 2000);
 export const PACING_TPS = env("BENCH_PACING_TPS", 20);
 export const PROFILE = env("BENCH_PROFILE", 1) !== 0;

@@ -1,4 +1,4 @@
-// Markdown for bench/RESULTS.md. No imports: bench/pacing.ts, also run as a client process, uses it.
+// Markdown for bench/RESULTS.md.
 
 /** A table's lines, then a blank line. */
 export function markdownTable(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
