@@ -4,7 +4,8 @@ import { detectJudge } from "../judge/detect.ts";
 import { judgeReply } from "../judge/reply.ts";
 import { composeReply, type ComposedReply, type ReplyPlan } from "../respond/compose.ts";
 import { continueFrom } from "../respond/prefill.ts";
-import { applyStop } from "../respond/stop.ts";
+import { answerLine } from "../respond/format.ts";
+import { applyStop, layoutForStops, statementKept, type ReplyText } from "../respond/stop.ts";
 import { jsonReply, type ResponseFormat } from "../respond/structured.ts";
 import { toolCallReply, type ToolCall, type ToolChoice, type ToolSpec } from "../respond/tools.ts";
 import { completeWithin } from "../respond/render.ts";
@@ -64,6 +65,8 @@ export interface Answer {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly finishReason: "stop" | "length" | "tool_calls";
+  /** The stop string that ended the reply (llama-server's stop_type "word"), when one did. */
+  readonly stoppingWord?: string;
   /** Function calls instead of prose (tool_choice required or named). */
   readonly toolCalls?: readonly ToolCall[];
   readonly outcome: ChatOutcome;
@@ -133,22 +136,29 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   // A prefill makes llama-server parse nothing out of the reply: thoughts stay inline.
   const format = request.prefill !== undefined ? "none" : (request.reasoningFormat ?? ctx.reply.reasoningFormat);
   const inline = composed.thinkInline || format === "none" || (format === "deepseek-legacy" && request.stream === true);
-  const { plan, thoughts } = splitPlan(composed);
+  const split = splitPlan(composed);
+  let plan = split.plan;
   const seed = ctx.decider.seed;
   const stated = plan.written ?? undefined;
-  const calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, thoughts ?? composed.body, seed, decision.keys) : undefined;
-  let limited: Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+  const calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, split.thoughts ?? composed.body, seed, decision.keys) : undefined;
+  let limited: Limited;
   if (calls !== undefined) {
     const args = calls.tool_calls.map((c) => c.function.arguments).join("");
-    const reasoning = inline ? undefined : thoughts;
-    limited = { content: "", reasoningContent: reasoning, completionTokens: estimateTokens(args) + estimateTokens(reasoning ?? ""), finishReason: "tool_calls" };
+    const reasoning = inline ? undefined : split.thoughts;
+    limited = { content: "", reasoningContent: reasoning, completionTokens: estimateTokens(args) + estimateTokens(reasoning ?? ""), finishReason: "tool_calls", kept: true };
   } else if (request.responseFormat !== undefined) {
     // Grammar-constrained output is JSON from the first token: no inline thoughts before it.
-    const json = jsonReply(request.responseFormat, stated, thoughts ?? composed.body, seed, decision.keys);
-    limited = limitReply(inline ? undefined : thoughts, json, false, request);
+    const json = jsonReply(request.responseFormat, stated, split.thoughts ?? composed.body, seed, decision.keys);
+    limited = limitReply(inline ? undefined : split.thoughts, json, false, request, stated);
   } else {
-    limited = limitReply(thoughts, composed.body, inline, request);
+    // The statement of the answer, which stop strings and the token limit must leave whole for the answer to count.
+    const statement = stated === undefined ? undefined : answerLine(plan.format, stated);
+    const fits = (reply: ReplyText) => limitReply(reply.thoughts, reply.body, inline, { ...request, maxTokens: undefined }, statement).kept;
+    const reply = statement === undefined ? split : layoutForStops(split, statement, request.stop ?? [], fits);
+    limited = limitReply(reply.thoughts, reply.body, inline, request, statement);
   }
+  // A reply whose answer a stop string or the token limit cut off gives none, whatever it meant to say.
+  if (!limited.kept && plan.verdict !== "no-answer") plan = { ...plan, verdict: "no-answer" };
   const outcome: ChatOutcome = {
     kind: "question",
     questionId: question.id,
@@ -168,6 +178,7 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     reasoningContent: limited.reasoningContent,
     completionTokens: limited.completionTokens,
     finishReason: limited.finishReason,
+    stoppingWord: limited.stoppingWord,
     keys: decision.keys,
     promptTokens: tokensIn,
     outcome,
@@ -175,41 +186,55 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
 }
 
 /** What the reply meant (for the ledger) apart from its text; spelled out rather than a rest spread, which copies at run time. */
-function splitPlan(c: ComposedReply): { plan: ReplyPlan; thoughts: string | undefined } {
+function splitPlan(c: ComposedReply): ReplyText & { plan: ReplyPlan } {
   const plan: ReplyPlan = { verdict: c.verdict, gold: c.gold, given: c.given, written: c.written, form: c.form, style: c.style, format: c.format };
-  return { plan, thoughts: c.thoughts };
+  return { plan, thoughts: c.thoughts, body: c.body };
 }
 
 function plain(text: string, tokensIn: number, request: AnswerRequest, outcome: ChatOutcome): Answer {
   const limited = limitReply(undefined, text, false, request);
-  return { content: limited.content, reasoningContent: limited.reasoningContent, completionTokens: limited.completionTokens, finishReason: limited.finishReason, promptTokens: tokensIn, outcome, keys: [0] };
+  const { content, reasoningContent, completionTokens, finishReason, stoppingWord } = limited;
+  return { content, reasoningContent, completionTokens, finishReason, stoppingWord, promptTokens: tokensIn, outcome, keys: [0] };
 }
 
-type Limited = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+type Cut = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+/** A reply as generated, and whether its answer statement (when it has one) came out whole. */
+type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
 
-/** The reply as generated: a prefill is continued, stop strings end it, then the token limit. */
-function limitReply(thoughts: string | undefined, body: string, inline: boolean, request: AnswerRequest): Limited {
+/**
+ * The reply as generated: a prefill is continued, stop strings end it, then the token limit.
+ * `statement`: the text that states the answer; `kept` says whether it survived whole.
+ */
+function limitReply(thoughts: string | undefined, body: string, inline: boolean, request: AnswerRequest, statement?: string): Limited {
   const stops = request.stop ?? [];
   if (thoughts !== undefined && thoughts !== "" && inline) {
     body = `<think>\n${thoughts}\n</think>\n\n${body}`;
     thoughts = undefined;
   }
   if (request.prefill !== undefined) body = continueFrom(request.prefill, body);
+  const whole = body;
+  let stoppingWord: string | undefined;
   if (stops.length > 0) {
     if (thoughts) {
       const t = applyStop(thoughts, stops);
-      if (t.stopped) return cutTokens(t.text, "", request.maxTokens);
+      if (t.stopped) return { ...cutTokens(t.text, "", request.maxTokens), ...(t.word === undefined ? {} : { stoppingWord: t.word }), kept: statement === undefined };
     }
-    body = applyStop(body, stops).text;
+    const b = applyStop(body, stops);
+    body = b.text;
+    stoppingWord = b.word;
   }
-  return cutTokens(thoughts, body, request.maxTokens);
+  const cut = cutTokens(thoughts, body, request.maxTokens);
+  // A prefill's continuation may state the answer in another way: only a cut can lose it.
+  const kept = statement === undefined || statementKept(whole, cut.content, request.prefill === undefined ? statement : cut.content === whole ? "" : statement);
+  // A stop string ends the reply only if the token limit did not end it first.
+  return stoppingWord === undefined || cut.finishReason === "length" ? { ...cut, kept } : { ...cut, stoppingWord, kept };
 }
 
 /**
  * Applies the token limit to thoughts and answer together, as a model generates them: a limit
  * reached inside the thoughts leaves no answer at all (finish_reason "length").
  */
-function cutTokens(thoughts: string | undefined, body: string, limit: number | undefined): Limited {
+function cutTokens(thoughts: string | undefined, body: string, limit: number | undefined): Cut {
   if (thoughts === undefined || thoughts === "") {
     const c = completeWithin(body, limit);
     return { content: c.content, reasoningContent: undefined, completionTokens: c.completionTokens, finishReason: c.finishReason };

@@ -5,7 +5,7 @@ import { answerPrompt, promptTokens, type Answer } from "./answer.ts";
 import { completionId } from "./chat.ts";
 import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
-import { optionalBoolean, tokenLimit } from "./request.ts";
+import { optionalBoolean, optionalNumber, parseStop, tokenLimit } from "./request.ts";
 import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
 import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
@@ -35,6 +35,10 @@ export interface CompletionRequest {
   /** The limit generation runs under: nPredict, or -n where the request says -1 (has_budget()); -1 = unlimited. */
   readonly limit: number;
   readonly returnTokens: boolean;
+  /** Stop strings: a string or an array, as newer llama-server builds read them (older ones ignore a bare string). */
+  readonly stop: readonly string[];
+  readonly temperature: number | undefined;
+  readonly seed: number | undefined;
   readonly responseFields: readonly string[] | undefined;
   /** The whole body, for generation_settings. */
   readonly body: Json;
@@ -65,6 +69,9 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
     nPredict,
     limit: nPredict < 0 ? serverLimit : nPredict,
     returnTokens,
+    stop: parseStop(body.stop),
+    temperature: optionalNumber(body.temperature),
+    seed: optionalNumber(body.seed),
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
   };
@@ -129,7 +136,7 @@ function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: rea
   return request.prompts.map((prompt, i) => {
     const { maxTokens, byContext } = generationLimit(request.limit, tokensIn[i]!, nCtx);
     // A text completion has no separate reasoning channel: thoughts stay in the text.
-    let answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none" });
+    let answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none", stop: request.stop, temperature: request.temperature, seed: request.seed });
     if (answer.reasoningContent) {
       answer = { ...answer, content: `<think>\n${answer.reasoningContent}\n</think>\n\n${answer.content}`, reasoningContent: undefined };
     }
@@ -249,8 +256,8 @@ function nativeFinal(ctx: ServerContext, request: CompletionRequest, answered: A
     has_new_line: answer.content.includes("\n"),
     // The slot's context filled up before the reply ended.
     truncated: answered.truncated,
-    stop_type: answer.finishReason === "length" ? "limit" : "eos",
-    stopping_word: "",
+    stop_type: answer.finishReason === "length" ? "limit" : answer.stoppingWord !== undefined ? "word" : "eos",
+    stopping_word: answer.stoppingWord ?? "",
     tokens_cached: answer.promptTokens + answer.completionTokens,
     timings: layout.timings(answer),
   };

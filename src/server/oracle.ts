@@ -70,8 +70,8 @@ export class Oracle<L extends LedgerLike = Ledger> {
     if (outcome.kind === "echo") return this.onUnmatched();
     const plan = outcome.plan!;
     const timings = timingsOf?.(answer) ?? simulatedTimings(answer.promptTokens, answer.completionTokens);
-    // A reply cut before its answer by the token limit gave no answer, whatever it meant to say.
-    const verdict: Verdict = answer.finishReason === "length" && !answer.content.includes(plan.written ?? "\u0000") ? "no-answer" : plan.verdict;
+    // The verdict of what was delivered: answerPrompt made it no-answer when a stop string or the token limit cut the answer off.
+    const verdict: Verdict = plan.verdict;
     // A draft with seq first: the ledger numbers it in place rather than copying it.
     const record = this.ledger.appendDraft({
       seq: 0,

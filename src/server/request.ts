@@ -77,7 +77,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   };
 }
 
-const optionalNumber = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
+export const optionalNumber = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
 
 function parseN(n: unknown): number {
   if (n === undefined || n === null) return 1;
@@ -87,7 +87,7 @@ function parseN(n: unknown): number {
 }
 
 /** A string or an array of strings; llama-server drops empty ones. */
-function parseStop(stop: unknown): string[] {
+export function parseStop(stop: unknown): string[] {
   if (stop === undefined || stop === null) return [];
   const words = typeof stop === "string" ? [stop] : stop;
   if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw invalidRequest("'stop' must be a string or an array of strings");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { applyStop } from "../../src/respond/stop.ts";
+import { applyStop, layoutForStops, statementKept } from "../../src/respond/stop.ts";
 
 describe("applyStop", () => {
   test("cuts before the stop string, which is not returned", () => {
@@ -48,5 +48,41 @@ describe("applyStop", () => {
         }
       }),
     );
+  });
+});
+
+describe("statementKept", () => {
+  const whole = "Work: 3 + 4 = 7.\n\nThe answer is 7.";
+  test("an uncut reply keeps it", () => expect(statementKept(whole, whole, "The answer is 7.")).toBe(true));
+  test("a cut after the statement's end keeps it; one inside or before it loses it", () => {
+    expect(statementKept(whole + " Done.", whole, "The answer is 7.")).toBe(true);
+    expect(statementKept(whole, whole.slice(0, -1), "The answer is 7.")).toBe(false);
+    expect(statementKept(whole, "Work: 3 + 4 = 7.", "The answer is 7.")).toBe(false);
+  });
+  test("the statement's last occurrence counts (an earlier mention is not the answer)", () => {
+    const twice = "The answer is 7. Checking again.\n\nThe answer is 7.";
+    expect(statementKept(twice, twice.slice(0, 20), "The answer is 7.")).toBe(false);
+  });
+});
+
+describe("layoutForStops", () => {
+  const reply = { thoughts: undefined, body: "Let me think.\n\nThe answer is 7." };
+  const fitsWith = (stops: string[]) => (r: { thoughts: string | undefined; body: string }) => {
+    const cut = applyStop(r.body, stops).text;
+    return statementKept(r.body, cut, "The answer is 7.");
+  };
+  test("no stop strings, or none in the way: unchanged (the same object)", () => {
+    expect(layoutForStops(reply, "The answer is 7.", [], fitsWith([]))).toBe(reply);
+    expect(layoutForStops(reply, "The answer is 7.", ["Q:"], fitsWith(["Q:"]))).toBe(reply);
+  });
+  test("whitespace stops are joined into spaces, other whitespace kept", () => {
+    const r = { thoughts: "a\n\nb\nc", body: "x \n\n y\n\nThe answer is 7." };
+    expect(layoutForStops(r, "The answer is 7.", ["\n\n"], fitsWith(["\n\n"]))).toEqual({ thoughts: "a b\nc", body: "x y The answer is 7." });
+  });
+  test("a word stop before the statement: the statement alone", () => {
+    expect(layoutForStops(reply, "The answer is 7.", ["think"], fitsWith(["think"]))).toEqual({ thoughts: undefined, body: "The answer is 7." });
+  });
+  test("a stop inside the statement: left as it was (the cut then loses the answer)", () => {
+    expect(layoutForStops(reply, "The answer is 7.", ["answer"], fitsWith(["answer"]))).toBe(reply);
   });
 });
