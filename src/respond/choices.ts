@@ -139,3 +139,22 @@ export function letterOf(options: readonly ShownOption[], optionText: string): s
     return shown !== "" && (shown.startsWith(`${wanted} `) || wanted.startsWith(`${shown} `));
   });
 }
+
+// "The answer is (B)" in few-shot targets, 'finish with "the answer is (X)"' (lm-eval's GPQA, MMLU-Pro).
+const PARENTHESISED_ANSWER = /\banswer(?:[ \t]+is|[ \t]*:)[ \t]*\((?:[A-J]|X)\)/i;
+// Options labelled "(A) …", "(B) …" on their own lines.
+const PARENTHESISED_LABELS = /^[ \t]*\(A\)[ \t][^]*?^[ \t]*\(B\)[ \t]/m;
+
+/**
+ * How the prompt writes an option letter as an answer: "asked" when its instruction or examples put
+ * the answer letter in parentheses, "labels" when only the options are labelled "(A)"; undefined when
+ * neither. lm-eval's GPQA tasks grade "(B)" (and read "The answer is (B)." first).
+ */
+export function parenthesisedLetters(texts: readonly string[]): "asked" | "labels" | undefined {
+  let labels = false;
+  for (const text of texts) {
+    if (PARENTHESISED_ANSWER.test(text)) return "asked";
+    if (!labels && PARENTHESISED_LABELS.test(text)) labels = true;
+  }
+  return labels ? "labels" : undefined;
+}

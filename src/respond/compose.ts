@@ -1,8 +1,8 @@
 import type { ReplyOptions } from "../config.ts";
 import type { Question } from "../dataset/types.ts";
 import { below } from "../decide/random.ts";
-import { letterOf, shownOptions, type ShownOption } from "./choices.ts";
-import { answerLine, detectAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
+import { letterOf, parenthesisedLetters, shownOptions, type ShownOption } from "./choices.ts";
+import { answerLine, askedAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
 import { variedForm } from "./forms.ts";
 import { reasoningText } from "./reasoning.ts";
 import { memoByText } from "./text-memo.ts";
@@ -68,6 +68,7 @@ const shortBodyIn = (format: AnswerFormat) => memoByText((written) => `${OPENING
 const SHORT_BODIES: Record<AnswerFormat, (written: string) => string> = {
   boxed: shortBodyIn("boxed"),
   "answer-line": shortBodyIn("answer-line"),
+  minerva: shortBodyIn("minerva"),
   "the-answer-is": shortBodyIn("the-answer-is"),
   hashes: shortBodyIn("hashes"),
 };
@@ -76,11 +77,16 @@ const shortBody = (format: AnswerFormat, written: string): string => SHORT_BODIE
 /** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
 export function composeReply(input: ComposeInput): ComposedReply {
   const { question, texts, seed, keys, options } = input;
-  const format = detectAnswerFormat(texts);
+  const asked = askedAnswerFormat(texts);
+  let format = asked ?? "boxed";
   const style = options.style === "mixed" ? STYLES[below(STYLES.length, seed, [...keys, STYLE_KEY])]! : options.style;
   const shown = question.choices ? shownOptions(texts) : [];
   const goldLetter = question.choices ? letterOf(shown, question.answer) : undefined;
   const gold = goldLetter ?? question.answer;
+  // Letters in parentheses when the prompt writes them so ("The answer is (B)."), or labels its options "(A)" and asks for no other format.
+  const parens = goldLetter === undefined ? undefined : parenthesisedLetters(texts);
+  const letterInParens = parens === "asked" || (parens === "labels" && (asked === undefined || asked === "the-answer-is"));
+  if (letterInParens && asked === undefined) format = "the-answer-is";
 
   let verdict = input.outcome;
   let given: string | null = null;
@@ -102,6 +108,7 @@ export function composeReply(input: ComposeInput): ComposedReply {
     else given = written = wrong;
   }
   if (verdict === "no-answer") form = "none";
+  if (letterInParens && written !== null && /^[A-J]$/.test(written)) written = `(${written})`;
 
   if (style === "short") {
     const body = written !== null ? shortBody(format, written) : `${OPENINGS[0]}\n\n${noAnswerLine(seed, keys)}`;

@@ -4,7 +4,7 @@ import { below } from "../decide/random.ts";
  * How the reply states its final answer. A real model follows the format the prompt asks for,
  * and every harness's grader reads only that format, so the simulator must do the same.
  */
-export type AnswerFormat = "boxed" | "answer-line" | "the-answer-is" | "hashes";
+export type AnswerFormat = "boxed" | "answer-line" | "minerva" | "the-answer-is" | "hashes";
 
 /** One way a prompt asks for (or shows, in few-shot examples) a format. */
 interface Cue {
@@ -25,6 +25,9 @@ const CUES: readonly Cue[] = [
   // Few-shot examples whose answers sit on an "Answer: B" or "Answer: 72" line. A bare trailing
   // "Answer:" (the completion cue of "Question: ...\nAnswer:") is deliberately not a cue.
   { format: "answer-line", pattern: /^[ \t]*(?:Final Answer|Answer|ANSWER|answer)[ \t]*:[ \t]*(?:\(?[A-J]\)?|-?\$?\d[\d,]*(?:\.\d+)?)[ \t]*$/gm },
+  // lm-eval's minerva_math few-shot targets: "Final Answer: The final answer is $X$. I hope it is correct."
+  // Before "the-answer-is" in this list, and matched where that cue is: at the same place it wins.
+  { format: "minerva", pattern: /(?<=final[ \t]+answer[ \t]*:[ \t]*)the[ \t]+final[ \t]+answer[ \t]+is\b/gi },
   // "The answer is X", end with 'The answer is', "The final answer is [answer]", few-shot "The answer is 6."
   { format: "the-answer-is", pattern: /\bthe[ \t]+(?:final[ \t]+)?answer[ \t]+is\b/gi },
   // lm-eval GSM8K few-shot targets ending "#### 72" (a Markdown "#### Heading" is not a cue).
@@ -85,10 +88,15 @@ function lastCue(prompt: string, pattern: RegExp, after: number): number {
  * the end of the prompt wins, as it does for a model reading it; with none, `\boxed{}`.
  */
 export function detectAnswerFormat(texts: readonly string[]): AnswerFormat {
+  return askedAnswerFormat(texts) ?? "boxed";
+}
+
+/** {@link detectAnswerFormat}, or undefined when the prompt asks for no format at all. */
+export function askedAnswerFormat(texts: readonly string[]): AnswerFormat | undefined {
   const prompt = texts.length === 1 ? texts[0]! : texts.join("\n\n");
   // The cue nearest the end wins; a later cue in CUES order wins only when strictly later (as a scan in order would).
-  let best: AnswerFormat = "boxed";
   let bestAt = lastBoxed(prompt);
+  let best: AnswerFormat | undefined = bestAt >= 0 ? "boxed" : undefined;
   const gated = ANSWER_GATE.test(prompt);
   for (let i = 1; i < CUES.length; i++) {
     const { format, pattern } = CUES[i]!;
@@ -111,6 +119,9 @@ export function answerLine(format: AnswerFormat, written: string): string {
       return `The answer is \\boxed{${written}}.`;
     case "answer-line":
       return `Answer: ${written}`;
+    case "minerva":
+      // lm-eval reads what sits between "The final answer is" and ". I hope it is correct." ($ stripped).
+      return `Final Answer: The final answer is $${written}$. I hope it is correct.`;
     case "the-answer-is":
       return `The answer is ${written}.`;
     case "hashes":

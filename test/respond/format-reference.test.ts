@@ -11,6 +11,7 @@ const CUES: readonly { format: AnswerFormat; pattern: RegExp }[] = [
   { format: "answer-line", pattern: /["'`\u2018\u201c]\s*answer\s*:/gi },
   { format: "answer-line", pattern: new RegExp(String.raw`\banswer[ \t]*:[ \t]*(?:${PLACEHOLDER}|\$?[A-J](?:[ \t]*[/|,][ \t]*[A-J])+\b)`, "gi") },
   { format: "answer-line", pattern: /^[ \t]*(?:Final Answer|Answer|ANSWER|answer)[ \t]*:[ \t]*(?:\(?[A-J]\)?|-?\$?\d[\d,]*(?:\.\d+)?)[ \t]*$/gm },
+  { format: "minerva", pattern: /(?<=final[ \t]+answer[ \t]*:[ \t]*)the[ \t]+final[ \t]+answer[ \t]+is\b/gi },
   { format: "the-answer-is", pattern: /\bthe[ \t]+(?:final[ \t]+)?answer[ \t]+is\b/gi },
   { format: "hashes", pattern: new RegExp(String.raw`####[ \t]*(?:-?\$?\d|${PLACEHOLDER})`, "g") },
 ];
@@ -39,7 +40,7 @@ function reference(texts: readonly string[]): AnswerFormat {
 // ---- Prompts made of the pieces cues, negations and clause ends are made of.
 const PIECES = [
   "\\boxed{}", "\\boxed{12}", "\\boxedx", "\\BOXED", "boxed", "Answer:", "answer :", "ANSWER: B", "Final Answer: 42", "answer: $LETTER",
-  "Answer: A/B/C/D", "answer:[x]", "'Answer:", "\u201canswer :", "\"answer\n:", "the answer is", "The final answer is", "THE  ANSWER\tIS",
+  "Answer: A/B/C/D", "answer:[x]", "'Answer:", "\u201canswer :", "\"answer\n:", "the answer is", "The final answer is", "THE  ANSWER\tIS", "Final Answer: ", "final answer:",
   "answer is", "answers", "#### 72", "####", "#### $X", "#### Heading", "not", "no", "never", "without", "instead of", "rather than", "don't",
   "do not forget", "never fail", "n't omit", ".", ",", "!", "?", ";", ")", "\n", " ", "\t", "  ", "x", "7", "(B)", "Question: 2+2?",
 ];

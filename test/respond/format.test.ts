@@ -88,6 +88,7 @@ describe("detectAnswerFormat: the instruction nearest the end wins", () => {
     const instruction: Record<AnswerFormat, string> = {
       boxed: "Put your final answer within \\boxed{}.",
       "answer-line": "The last line of your response should be of the form Answer: $ANSWER.",
+      minerva: "End with \"Final Answer: The final answer is $X$. I hope it is correct.\"",
       "the-answer-is": "Finish your response with \"The answer is X.\"",
       hashes: "End with '#### [answer]'.",
     };
@@ -107,6 +108,7 @@ describe("answerLine", () => {
     expect(answerLine("answer-line", "33")).toBe("Answer: 33");
     expect(answerLine("the-answer-is", "33")).toBe("The answer is 33.");
     expect(answerLine("hashes", "33")).toBe("#### 33");
+    expect(answerLine("minerva", "\\frac{1}{2}")).toBe("Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.");
     expect(answerLine("answer-line", "C")).toBe("Answer: C");
     expect(answerLine("the-answer-is", "(C)")).toBe("The answer is (C).");
     expect(answerLine("boxed", "\\frac{1}{2}")).toBe("The answer is \\boxed{\\frac{1}{2}}.");
@@ -160,5 +162,25 @@ describe("detectAnswerFormat: cost", () => {
       detectAnswerFormat([prompt]);
       expect(performance.now() - started).toBeLessThan(1000);
     }
+  });
+});
+
+describe("lm-eval's minerva_math", () => {
+  // The shape of its few-shot prompt: "Problem:\n…\n\nSolution:" with targets ending in the minerva line.
+  const FEW_SHOT =
+    "Problem:\nFind the domain of the expression  $\\frac{\\sqrt{x-2}}{\\sqrt{5-x}}$.}\n\nSolution:\nThe expressions inside each square root must be non-negative. " +
+    "Therefore, the domain of the expression is $\\boxed{[2,5)}$.\nFinal Answer: The final answer is $[2,5)$. I hope it is correct.\n\n" +
+    "Problem:\nWhat is $1+1$?\n\nSolution:";
+  test("its few-shot targets ask for the minerva line, though they also show \\boxed", () => {
+    expect(detectAnswerFormat([FEW_SHOT])).toBe("minerva");
+  });
+  test("lm-eval's own extraction reads the answer back from our line", () => {
+    // get_unnormalized_answer in lm_eval/tasks/minerva_math/utils.py.
+    const line = answerLine("minerva", "\\frac{14}{3}");
+    const match = /Final Answer: The final answer is(.*?). I hope it is correct./.exec(`${line}\n`);
+    expect(match?.[1]?.trim()).toBe("$\\frac{14}{3}$");
+  });
+  test("a plain 'The final answer is' instruction stays the-answer-is", () => {
+    expect(detectAnswerFormat(["Solve it. End with: The final answer is X."])).toBe("the-answer-is");
   });
 });
