@@ -1,6 +1,6 @@
 import { DEFAULT_SPREAD, betaProbabilities, datasetProbabilities } from "./difficulty.ts";
 import { ExactSchedule, type ExactCells } from "./exact.ts";
-import { fixedCorrectCount, fixedCorrectSet } from "./fixed.ts";
+import { fixedCorrectSet } from "./fixed.ts";
 import { Ledger, type AttemptCells } from "./ledger.ts";
 import { uniform } from "./random.ts";
 import { limitDenominator, type Rational } from "./rational.ts";
@@ -60,7 +60,7 @@ export class Decider {
     this.ledger = new Ledger(options.questionCount, shared?.attempts);
     this.#probabilities =
       options.mode === "difficulty" ? difficultyProbabilities(options) : new Float64Array(options.questionCount).fill(options.successRate);
-    this.#fixed = options.mode === "fixed" ? fixedCorrectSet(this.rate, options.seed, options.questionCount) : undefined;
+    this.#fixed = options.mode === "fixed" ? fixedCorrectSet(this.rate, options.seed, options.questionCount, options.groups) : undefined;
     this.#exact = options.mode === "exact" ? new ExactSchedule(this.rate, options.seed, shared?.exact) : undefined;
     this.#onExactStep = shared?.onExactStep;
   }
@@ -94,13 +94,14 @@ export class Decider {
 
   /**
    * Expected pass@k over the questions for independent attempts: mean_i 1 - (1 - p_i)^k. In fixed
-   * mode a question is always or never right, so it is round(p N) / N for every k >= 1.
+   * mode a question is always or never right, so it is the share of the fixed correct set (round(p N) / N
+   * with one dataset) for every k >= 1.
    */
   expectedPassAtK(k: number): number {
     if (!(Number.isInteger(k) && k >= 0)) throw new RangeError(`k must be a non-negative integer (got ${k})`);
     const n = this.questionCount;
     if (n === 0 || k === 0) return 0;
-    if (this.mode === "fixed") return fixedCorrectCount(this.rate, n) / n;
+    if (this.#fixed !== undefined) return this.#fixed.reduce((sum, x) => sum + x, 0) / n;
     if (this.mode !== "difficulty") return 1 - (1 - this.successRate) ** k;
     let sum = 0;
     for (const p of this.#probabilities) sum += 1 - (1 - p) ** k;

@@ -14,16 +14,26 @@ export function fixedCorrectCount(rate: Rational, count: number): number {
 }
 
 /**
- * Which questions fixed mode answers correctly: the round(p N) with the lowest keyed rank. The
- * rank is a hash of (seed, question) alone, so every process with the same seed, question count
- * and rate picks the same set, whatever order or concurrency the questions arrive in.
+ * Which questions fixed mode answers correctly: in each group (a dataset, when several are served;
+ * else all questions), the round(p n) of its n questions with the lowest keyed rank. The rank is a
+ * hash of (seed, question) alone, so every process with the same seed, questions and rate picks the
+ * same set, whatever order or concurrency the questions arrive in.
  */
-export function fixedCorrectSet(rate: Rational, seed: number, count: number): Uint8Array {
+export function fixedCorrectSet(rate: Rational, seed: number, count: number, groups?: readonly string[]): Uint8Array {
   const ranks = Float64Array.from({ length: count }, (_, q) => uniform(seed, [FIXED_RANK_STREAM, q]));
-  // Ties (53-bit draws) are practically impossible; the index breaks them deterministically anyway.
-  const order = Array.from({ length: count }, (_, q) => q).sort((x, y) => ranks[x]! - ranks[y]! || x - y);
+  const members = new Map<string, number[]>();
+  for (let q = 0; q < count; q++) {
+    const group = groups?.[q] ?? "";
+    const list = members.get(group);
+    if (list === undefined) members.set(group, [q]);
+    else list.push(q);
+  }
   const correct = new Uint8Array(count);
-  const k = fixedCorrectCount(rate, count);
-  for (let i = 0; i < k; i++) correct[order[i]!] = 1;
+  for (const list of members.values()) {
+    // Ties (53-bit draws) are practically impossible; the index breaks them deterministically anyway.
+    list.sort((x, y) => ranks[x]! - ranks[y]! || x - y);
+    const k = fixedCorrectCount(rate, list.length);
+    for (let i = 0; i < k; i++) correct[list[i]!] = 1;
+  }
   return correct;
 }

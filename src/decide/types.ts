@@ -20,6 +20,12 @@ export interface DeciderOptions {
   readonly difficultySource?: "beta" | "dataset";
   readonly spread?: number;
   readonly difficulties?: readonly (number | undefined)[];
+  /**
+   * The dataset of each question (any label, e.g. its name), when several are served together: fixed
+   * mode then makes round(p·n) of each dataset's n questions correct, so a pass over any one of them
+   * scores exactly (and the union within one per dataset of round(p·N)).
+   */
+  readonly groups?: readonly string[];
   /** --greedy: a request with temperature 0 gets the same outcome and text for a question on every attempt. */
   readonly greedy?: boolean;
 }

@@ -128,6 +128,8 @@ export function deciderOptions(config: Config, dataset: Dataset): DeciderOptions
     difficultySource: config.decision.difficultySource,
     spread: config.decision.difficultySpread,
     difficulties: dataset.questions.map((q) => q.difficulty),
+    // Only when several datasets are served: fixed mode is then exact per dataset.
+    ...(dataset.questions.some((q) => q.dataset !== undefined) ? { groups: dataset.questions.map((q) => q.dataset ?? dataset.name) } : {}),
     greedy: config.decision.greedy,
   };
 }

@@ -112,3 +112,34 @@ describe("fixed mode", () => {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+describe("fixed mode with several datasets served together", () => {
+  test("property: each dataset's full pass scores exactly round(p n) of its own n questions", () => {
+    fc.assert(
+      fc.property(rateArb, seedArb, fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 2, maxLength: 4 }), (p, seed, sizes) => {
+        // Datasets interleaved in the question list, as a merged index may hold them.
+        const groups: string[] = [];
+        const left = [...sizes];
+        while (left.some((n) => n > 0)) for (let d = 0; d < left.length; d++) if (left[d]! > 0 && left[d]!--) groups.push(`set${d}`);
+        const decider = new Decider({ mode: "fixed", successRate: p, seed, questionCount: groups.length, groups });
+        const correct = new Map<string, number>();
+        for (let q = 0; q < groups.length; q++) if (decider.decide(q).correct) correct.set(groups[q]!, (correct.get(groups[q]!) ?? 0) + 1);
+        for (let d = 0; d < sizes.length; d++) expect(correct.get(`set${d}`) ?? 0).toBe(expectedCorrect(p, sizes[d]!));
+        const total = [...correct.values()].reduce((a, b) => a + b, 0);
+        expect(decider.expectedPassAtK(1)).toBeCloseTo(total / groups.length, 12);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("one dataset: the same set as without groups (replicas of older versions agree)", () => {
+    fc.assert(
+      fc.property(rateArb, seedArb, fc.integer({ min: 1, max: 200 }), (p, seed, n) => {
+        const plain = fixedDecider(p, seed, n);
+        const grouped = new Decider({ mode: "fixed", successRate: p, seed, questionCount: n, groups: new Array<string>(n).fill("aime") });
+        for (let q = 0; q < n; q++) expect(grouped.decide(q).correct).toBe(plain.decide(q).correct);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
