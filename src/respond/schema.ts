@@ -281,3 +281,35 @@ function checkCombinators(value: unknown, s: SchemaObject, root: JsonSchema, pat
   }
   if (s.not !== undefined && passes(s.not)) errors.push(`${path}: matches a 'not' schema`);
 }
+
+const TYPE_NAMES: ReadonlySet<string> = new Set(["null", "boolean", "integer", "number", "string", "array", "object"]);
+/** Keywords whose value is one subschema, and those whose value is a list or a map of them. */
+const SUBSCHEMA = ["items", "additionalProperties", "not", "contains", "propertyNames", "additionalItems", "unevaluatedItems", "unevaluatedProperties", "if", "then", "else"];
+const SUBSCHEMA_LISTS = ["anyOf", "oneOf", "allOf", "prefixItems"];
+const SUBSCHEMA_MAPS = ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"];
+
+/**
+ * Why no value can be generated for a schema, as llama-server's json_schema_to_grammar refuses it
+ * (400 "JSON schema conversion failed: Unrecognized schema: …"): a `type` that is not a JSON type,
+ * an `enum` with no value, a `required` or `enum` of the wrong shape. undefined when it is usable.
+ */
+export function schemaError(schema: JsonSchema, depth = 0): string | undefined {
+  if (!isSchemaObject(schema) || depth > MAX_DEPTH) return undefined;
+  const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type];
+  if (types.some((t) => typeof t !== "string" || !TYPE_NAMES.has(t)) || (Array.isArray(schema.type) && schema.type.length === 0)) {
+    return `Unrecognized schema: ${JSON.stringify(schema)}`;
+  }
+  if (schema.enum !== undefined && (!Array.isArray(schema.enum) || schema.enum.length === 0)) return `'enum' must be a non-empty array: ${JSON.stringify(schema)}`;
+  if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))) {
+    return `'required' must be an array of strings: ${JSON.stringify(schema)}`;
+  }
+  const subschemas: unknown[] = [];
+  for (const key of SUBSCHEMA) if (schema[key] !== undefined) subschemas.push(schema[key]);
+  for (const key of SUBSCHEMA_LISTS) if (Array.isArray(schema[key])) subschemas.push(...(schema[key] as unknown[]));
+  for (const key of SUBSCHEMA_MAPS) if (isSchemaObject(schema[key])) subschemas.push(...Object.values(schema[key] as SchemaObject));
+  for (const sub of subschemas) {
+    const error = typeof sub === "boolean" || isSchemaObject(sub) ? schemaError(sub, depth + 1) : `a subschema must be an object or a boolean: ${JSON.stringify(sub)}`;
+    if (error !== undefined) return error;
+  }
+  return undefined;
+}

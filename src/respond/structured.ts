@@ -131,6 +131,8 @@ function generate(schema: JsonSchema, hint: Hint, ctx: Context, path: string, de
       return generateArray(s, hint, ctx, path, depth);
     case "object":
       return generateObject(s, hint, ctx, path, depth, atRoot);
+    default:
+      return null; // a type no JSON value has: refused when the request is read (schemaError), never reached
   }
 }
 

@@ -1,3 +1,4 @@
+import { schemaError } from "../respond/schema.ts";
 import type { JsonSchema, ResponseFormat } from "../respond/structured.ts";
 import type { ToolChoice, ToolSpec } from "../respond/tools.ts";
 import type { PromptMessage } from "./answer.ts";
@@ -101,7 +102,19 @@ const isSchema = (value: unknown): value is JsonSchema => typeof value === "bool
  * overridden by `response_format` json_schema's inner `schema`, or json_object's `schema`.
  * An empty schema ({}) means any JSON, as for json_object.
  */
+/** A schema no grammar can be built from: llama-server's 400 from json_schema_to_grammar. */
+function checkSchema(schema: unknown): void {
+  const error = isSchema(schema) ? schemaError(schema) : undefined;
+  if (error !== undefined) throw invalidRequest(`JSON schema conversion failed:\n${error}`);
+}
+
 function parseResponseFormat(body: Json): ResponseFormat | undefined {
+  const format = responseFormatOf(body);
+  checkSchema(format?.schema);
+  return format;
+}
+
+function responseFormatOf(body: Json): ResponseFormat | undefined {
   const topLevel = body.json_schema;
   if (topLevel !== undefined && topLevel !== null && !isSchema(topLevel)) throw invalidRequest("'json_schema' must be an object");
   if (topLevel !== undefined && topLevel !== null && typeof body.grammar === "string" && body.grammar !== "") throw invalidRequest("Cannot use both json_schema and grammar");
@@ -158,6 +171,7 @@ function parseTools(tools: unknown): ToolSpec[] {
     if (!isObject(fn) || typeof fn.name !== "string" || fn.name === "") throw fail(`Missing tool function name: ${dump}`);
     if (fn.description !== undefined && fn.description !== null && typeof fn.description !== "string") throw fail(`Tool description must be a string: ${dump}`);
     if (fn.parameters !== undefined && fn.parameters !== null && !isSchema(fn.parameters)) throw fail(`Tool parameters must be a JSON schema object: ${dump}`);
+    checkSchema(fn.parameters);
     return { name: fn.name, description: (fn.description as string | null | undefined) ?? undefined, parameters: (fn.parameters as JsonSchema | null | undefined) ?? undefined };
   });
 }

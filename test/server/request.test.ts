@@ -250,6 +250,36 @@ describe("response_format and json_schema", () => {
   });
 });
 
+describe("schemas no grammar can be built from: 400, as llama-server's json_schema_to_grammar refuses them", () => {
+  const bad = [
+    { type: "nonsense" },
+    { type: ["string", "wat"] },
+    { type: [] },
+    { type: "object", properties: { a: { type: "wat" } }, required: ["a"] },
+    { type: "array", items: { type: 7 } },
+    { anyOf: [{ type: "string" }, { type: "bogus" }] },
+    { $defs: { X: { type: "nope" } }, $ref: "#/$defs/X" },
+    { enum: [] },
+    { type: "object", required: "a" },
+  ];
+  test.each(bad.map((schema) => [JSON.stringify(schema), schema]))("%s", (_, schema) => {
+    for (const body of [
+      { response_format: { type: "json_schema", json_schema: { name: "x", schema } } },
+      { response_format: { type: "json_object", schema } },
+      { json_schema: schema },
+      { tools: [{ type: "function", function: { name: "f", parameters: schema } }] },
+    ]) {
+      const e = badRequest(() => parseChatRequest({ messages: [user("hi")], ...body }));
+      expect(e.message.startsWith("JSON schema conversion failed:\n")).toBe(true);
+    }
+  });
+  test("valid schemas, booleans and unknown keywords pass", () => {
+    for (const schema of [true, {}, { type: ["string", "null"] }, { type: "object", properties: { a: { type: "integer", "x-extra": 1 } }, additionalProperties: false }]) {
+      expect(parseChatRequest({ messages: [user("hi")], json_schema: schema }).responseFormat).toEqual({ type: "json_schema", schema });
+    }
+  });
+});
+
 describe("logprobs and top_logprobs", () => {
   test("logprobs: true means 20 alternatives unless top_logprobs says otherwise", () => {
     expect(parsed({}).topLogprobs).toBeUndefined();
