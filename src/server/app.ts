@@ -4,7 +4,7 @@ import { nativeCompletion, openaiCompletion, type CompletionReply } from "./comp
 import type { ServerContext } from "./context.ts";
 import type { Verdict } from "../decide/decide.ts";
 import type { LedgerLike } from "../decide/records.ts";
-import { clientClosed, errorBody, HttpError, invalidRequest, notFound } from "./errors.ts";
+import { clientClosed, errorBody, HttpError, invalidRequest, NOT_FOUND_BODY } from "./errors.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import type { Oracle } from "./oracle.ts";
 import { simLedgerBody, simStatsBody } from "./sim.ts";
@@ -178,6 +178,7 @@ function errorReply(error: unknown, request: Request): Reply {
 }
 
 const UNAUTHORIZED: Reply = { status: 401, body: UNAUTHORIZED_BODY, contentType: JSON_TYPE, error: "Invalid API Key" };
+const NOT_FOUND: Reply = { status: 404, body: NOT_FOUND_BODY, contentType: JSON_TYPE, error: "File Not Found" };
 
 const HEADER_FIELDS: Record<string, Record<string, string>> = {
   [JSON_TYPE]: { "Content-Type": JSON_TYPE, Server: "llama.cpp" },
@@ -265,7 +266,7 @@ export function handle(request: Request, ctx: ServerContext, knownPath?: string,
   if (!isAuthorized(settings.apiKeys, path, request.headers)) return finish(UNAUTHORIZED);
   const below = routePath(path, settings.apiPrefix);
   const route = below === undefined ? undefined : ROUTES[below]?.[head ? "GET" : method];
-  if (!route) return fail(notFound());
+  if (!route) return finish(NOT_FOUND);
   // Injected faults (--error-rate, --drop-rate, --hang-rate, ...), drawn per request; /health never.
   faulted = ctx.faults?.open(below!, request, ctx);
   const early = faulted?.early();

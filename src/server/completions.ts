@@ -95,6 +95,8 @@ function onePrompt(value: unknown): Prompt | undefined {
     if (typeof value.prompt_string !== "string") throw invalidRequest('"prompt_string" must be a string');
     return { text: value.prompt_string, bos: true };
   }
+  // An empty list is an empty token prompt (as a prompt, or one of several).
+  if (Array.isArray(value) && value.length === 0) return { text: "", bos: false };
   if (!Array.isArray(value) || !value.some((part) => typeof part === "number")) return undefined;
   let text = "";
   let run: number[] = [];
@@ -328,7 +330,9 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
 
 /**
  * POST /v1/completions. The id is chatcmpl-… as llama-server makes it, shared by every result of the
- * request; several prompts give an array of results, as llama-server [A] returns them.
+ * request. Several prompts give one object whose `choices` are every result's, by index, with the
+ * first result's usage and timings, as llama-server [B]+ re-formats them (OpenAI clients read `choices`;
+ * [A]'s bare array of results breaks them).
  */
 export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () => AbortSignal | undefined): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
@@ -337,7 +341,9 @@ export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () 
     return {
       body: () => {
         const results = answered.map((a, i) => oaiFinal(ctx, a.answer, i, id, a.answer.content, layout));
-        return JSON.stringify(results.length === 1 ? results[0] : results);
+        const first = results[0]!;
+        first.choices = results.flatMap((r) => r.choices as Json[]);
+        return JSON.stringify(first);
       },
     };
   });

@@ -23,7 +23,8 @@ export class HttpError extends Error {
 }
 
 export const invalidRequest = (message: string) => new HttpError(400, "invalid_request_error", message);
-export const notFound = () => new HttpError(404, "not_found_error", "File Not Found");
+/** llama-server's 404 comes from its error handler, which writes message, type, code (its handlers write code first). */
+export const NOT_FOUND_BODY = JSON.stringify({ error: { message: "File Not Found", type: "not_found_error", code: 404 } });
 /** llama-server has no 413 of its own; the type tells clients it is the request's fault. */
 export const tooLarge = (limit: number) =>
   new HttpError(413, "invalid_request_error", `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`);

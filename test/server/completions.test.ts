@@ -299,12 +299,25 @@ describe("POST /v1/completions (OpenAI text completions)", () => {
     expect(final.timings.predicted_n).toBe(final.usage.completion_tokens);
   });
 
-  test("several prompts: an array of results sharing one id, as llama-server [A] returns them", async () => {
+  test("several prompts: one object with a choice per prompt, as llama-server [B]+ re-formats them (OpenAI clients read choices)", async () => {
     const body = await jsonOf(await send(dropInContext(), post("/v1/completions", { prompt: [templated(0), templated(1)] })));
-    expect(body).toHaveLength(2);
-    expect(body.map((r: any) => r.choices[0].index)).toEqual([0, 1]);
-    expect(body[0].id).toBe(body[1].id);
-    expect(body.map((r: any) => boxedAnswer(r.choices[0].text))).toEqual([QUESTIONS[0]!.answer, QUESTIONS[1]!.answer]);
+    expect(Array.isArray(body)).toBe(false);
+    expect(body.object).toBe("text_completion");
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(body.choices.map((c: any) => c.index)).toEqual([0, 1]);
+    expect(body.choices.map((c: any) => boxedAnswer(c.text))).toEqual([QUESTIONS[0]!.answer, QUESTIONS[1]!.answer]);
+    // usage is the first result's, as llama-server reports it.
+    const one = await jsonOf(await send(dropInContext(), post("/v1/completions", { prompt: templated(0) })));
+    expect(body.usage).toEqual(one.usage);
+  });
+
+  test("an empty prompt list is one empty prompt: unmatched (400), never a server error", async () => {
+    for (const path of ["/v1/completions", "/completion"]) {
+      for (const prompt of [[], [[]]]) {
+        const error = await expectError(await send(dropInContext(), post(path, { prompt })), 400, "invalid_request_error");
+        expect(error.message).toContain("no dataset question matched");
+      }
+    }
   });
 
   test("the native request checks apply", async () => {

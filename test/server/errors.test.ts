@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { errorBody, HttpError, invalidRequest, notFound, tooLarge } from "../../src/server/errors.ts";
+import { errorBody, HttpError, invalidRequest, NOT_FOUND_BODY, tooLarge } from "../../src/server/errors.ts";
 
 describe("errors", () => {
   test("errorBody is llama-server's envelope, code a number equal to the status", () => {
@@ -15,8 +15,7 @@ describe("errors", () => {
     expect(bad).toBeInstanceOf(HttpError);
     expect(bad).toBeInstanceOf(Error);
     expect([bad.status, bad.type, bad.message, bad.name]).toEqual([400, "invalid_request_error", "nope", "HttpError"]);
-    const missing = notFound();
-    expect([missing.status, missing.type, missing.message]).toEqual([404, "not_found_error", "File Not Found"]);
+    expect(NOT_FOUND_BODY).toBe('{"error":{"message":"File Not Found","type":"not_found_error","code":404}}');
     const big = tooLarge(1024);
     expect([big.status, big.type]).toEqual([413, "invalid_request_error"]);
     expect(big.message).toContain("1024");
