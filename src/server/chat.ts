@@ -9,7 +9,7 @@ import type { ServerContext } from "./context.ts";
 import { settingsOf, taskParams } from "./props.ts";
 import { invalidRequest } from "./errors.ts";
 import { cutsOf, pieceOf, pieceOrdinal, type EventTable } from "./event-table.ts";
-import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
+import { capped, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import type { Pacer } from "./pacing.ts";
 import { slotsOf } from "./slots.ts";
 import { SplitEvents } from "./split-events.ts";
@@ -65,9 +65,9 @@ interface PreparedChat {
 /**
  * Checks what llama-server checks before a chat completion starts: n against -np, the prompt
  * against the slot's context (400 exceed_context_size_error, before any stream starts); and
- * resolves the token limit: the request's (n_predict, max_completion_tokens, max_tokens), else
- * -n — a request's -1 also means -n, as llama-server's has_budget() reads it — and in any case
- * no more than the slot's context leaves.
+ * resolves the token limit: the request's (n_predict, max_completion_tokens, max_tokens), at most
+ * a positive -n (launch_slot_with_task caps it), else -n — a request's -1 also means -n, as
+ * llama-server's has_budget() reads it — and in any case no more than the slot's context leaves.
  */
 function prepareChat(ctx: ServerContext, request: ChatRequest, override: Verdict | undefined): PreparedChat {
   const slots = slotsOf(ctx);
@@ -75,7 +75,8 @@ function prepareChat(ctx: ServerContext, request: ChatRequest, override: Verdict
   if (request.n > parallel) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
   const tokensIn = promptTokens(request.messages);
   checkContext(tokensIn, slots.nCtx);
-  const requested = request.maxTokens === undefined || request.maxTokens < 0 ? settingsOf(ctx).nPredict : request.maxTokens;
+  const serverLimit = settingsOf(ctx).nPredict;
+  const requested = request.maxTokens === undefined || request.maxTokens < 0 ? serverLimit : capped(request.maxTokens, serverLimit);
   const asked: AnswerRequest = {
     messages: request.messages,
     maxTokens: generationLimit(requested, tokensIn, slots.nCtx).maxTokens,

@@ -7,7 +7,7 @@ import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
 import { optionalBoolean, optionalNumber, parseStop, tokenLimit } from "./request.ts";
 import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
-import { checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
+import { capped, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
 import { slotsOf } from "./slots.ts";
 import { SSE_DONE, sseEvent } from "./sse.ts";
@@ -61,8 +61,8 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
   }
   const serverLimit = settingsOf(ctx).nPredict;
   const asked = tokenLimit(body);
-  // Any negative limit is llama-server's -1 ("none of its own").
-  const nPredict = asked === undefined ? serverLimit : Math.max(asked, -1);
+  // Any negative limit is llama-server's -1 ("none of its own"); one above -n is capped to it (launch_slot_with_task).
+  const nPredict = asked === undefined ? serverLimit : capped(Math.max(asked, -1), serverLimit);
   return {
     prompts: parsePrompts(body.prompt),
     stream,

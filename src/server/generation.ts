@@ -149,6 +149,9 @@ export function checkContext(promptTokens: number, nCtx: number): void {
   }
 }
 
+/** A request's token limit under the server's -n: llama-server lowers one above a positive -n to it (-1 stays -1). */
+export const capped = (limit: number, serverLimit: number): number => (serverLimit > 0 && limit > serverLimit ? serverLimit : limit);
+
 /**
  * The token limit a reply is generated under: the request's (negative = none), and in any case
  * what the slot's context leaves (llama-server stops when prompt + generated + 1 reaches n_ctx,

@@ -91,7 +91,11 @@ describe("POST /completion and /completions, non-stream", () => {
     expect(await limit(ctx, { max_tokens: 7 })).toBe(7);
     const withN = dropInContext({ server: { nPredict: 6 } });
     expect(await limit(withN, {})).toBe(6);
-    expect(await limit(withN, { n_predict: 2 })).toBe(2); // the request's value wins over -n
+    expect(await limit(withN, { n_predict: 2 })).toBe(2); // below -n, the request's value holds
+    // Above a positive -n it is capped (launch_slot_with_task; test_completion_stream asserts min(req, -n)).
+    expect(await limit(withN, { n_predict: 10 })).toBe(6);
+    const settings = (await jsonOf(await send(withN, post("/completion", { prompt: templated(2), n_predict: 10 })))).generation_settings;
+    expect(settings.n_predict).toBe(6);
     // A request's -1 is not "unlimited" over -n: llama-server [A]'s has_budget() falls back to -n.
     expect(estimateTokens(renderReply(QUESTIONS[2]!.answer))).toBeGreaterThan(6);
     expect(await limit(withN, { n_predict: -1 })).toBe(6);

@@ -318,15 +318,17 @@ describe("context size (-c) and token limits", () => {
     expect(capped.truncated).toBe(false);
   });
 
-  test("chat token limits: the request's, else -n; a request's -1 means -n as in llama-server's has_budget()", async () => {
+  test("chat token limits: the request's, at most -n, else -n; a request's -1 means -n as in llama-server's has_budget()", async () => {
     const sim = start({ nPredict: 5, reply: { style: "reasoning" } });
     const tokens = async (extra: Record<string, unknown>) => (await jsonOf(sim.post("/v1/chat/completions", { ...chatBody(0), n_predict: undefined, ...extra }))).usage.completion_tokens;
     expect(await tokens({})).toBe(5);
     expect(await tokens({ n_predict: -1 })).toBe(5);
     expect(await tokens({ max_tokens: 3 })).toBe(3);
-    expect(await tokens({ max_completion_tokens: 8, max_tokens: 3 })).toBe(8);
-    expect(await tokens({ n_predict: 2, max_completion_tokens: 8 })).toBe(2);
-    expect(await tokens({ max_tokens: 50 })).toBe(50); // the request's limit wins over -n, even above it
+    expect(await tokens({ max_completion_tokens: 4, max_tokens: 3 })).toBe(4);
+    expect(await tokens({ n_predict: 2, max_completion_tokens: 4 })).toBe(2);
+    // Above -n the request's limit is capped to it (launch_slot_with_task: "n_predict = 50 exceeds server configuration").
+    expect(await tokens({ max_tokens: 50 })).toBe(5);
+    expect(await tokens({ max_completion_tokens: 8, max_tokens: 3 })).toBe(5);
   });
 
   test("a cap inside the reasoning: finish_reason length, no answer at all (streamed too)", async () => {
