@@ -52,6 +52,7 @@ const WRONG_STYLE_KEY = 0x3a06;
 const FORM_KEY = 0xf0a3;
 const THOUGHT_KEY = 0x7409;
 const SUMMARY_KEY = 0x5a33;
+const GIVE_UP_KEY = 0x61fe;
 
 const STYLES: readonly Style[] = ["short", "reasoning", "think"];
 const WRONG_STYLES: readonly WrongStyle[] = ["plausible", "off-by-one", "no-answer"];
@@ -117,8 +118,36 @@ export function composeReply(input: ComposeInput): ComposedReply {
   const closing = written !== null ? answerLine(format, written) : noAnswerLine(seed, keys);
   const choices = shown.length > 0 ? shown.map((o: ShownOption) => ({ letter: o.letter, text: o.text })) : undefined;
   const thoughts = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: options.reasoningTokens, seed, keys: [...keys, THOUGHT_KEY], choices });
+  if (written === null) {
+    // Nothing a grader could read as an answer in the last lines of content: no summary restating the
+    // problem's numbers, and thoughts shown inline end in paragraphs of giving up, without digits.
+    const shownThoughts = style === "think" ? withoutDigitsAtEnd(thoughts, seed, keys) : thoughts;
+    return { verdict, gold, given, written, form, style, format, thoughts: shownThoughts, thinkInline: style === "think", body: closing };
+  }
   // The visible part of a reasoning model's reply: a short worked summary, then the answer.
   const summary = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: 60, seed, keys: [...keys, SUMMARY_KEY], choices });
   const body = summary === "" ? closing : `${summary}\n\n${closing}`;
   return { verdict, gold, given, written, form, style, format, thoughts, thinkInline: style === "think", body };
+}
+
+/** Graders read the last 10 lines of content: the paragraphs of inline thoughts that fall among them. */
+const GRADED_PARAGRAPHS = 4;
+/** Paragraphs of a model giving up: no digit, no answer cue, no option letter. */
+const GIVING_UP = [
+  "Hmm, something here does not add up.",
+  "Let me step back and look at the setup again.",
+  "None of these intermediate values feels reliable.",
+  "I keep going around in circles on this one.",
+  "Maybe I misread what is being asked.",
+  "I cannot pin down a final value with confidence.",
+];
+
+/** `thoughts` ending in paragraphs without digits, as many as a grader reads after `</think>` and one closing line. */
+function withoutDigitsAtEnd(thoughts: string, seed: number, keys: readonly number[]): string {
+  const paragraphs = thoughts === "" ? [] : thoughts.split("\n\n");
+  let clean = 0;
+  while (clean < paragraphs.length && clean < GRADED_PARAGRAPHS && !/\d/.test(paragraphs[paragraphs.length - 1 - clean]!)) clean++;
+  const start = below(GIVING_UP.length, seed, [...keys, GIVE_UP_KEY]);
+  for (let i = clean; i < GRADED_PARAGRAPHS; i++) paragraphs.push(GIVING_UP[(start + i) % GIVING_UP.length]!);
+  return paragraphs.join("\n\n");
 }
