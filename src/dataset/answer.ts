@@ -3,7 +3,6 @@
 
 const SIGNED_INTEGER = /^[+-]?\d+$/;
 const DECIMAL_NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
-const THOUSANDS_GROUPED = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 // `^\circ`, `^{\circ}` and `°`, possibly with spaces, at the end of the answer.
 const DEGREE_SUFFIX = /\s*(?:\^\s*\\circ|\^\s*\{\s*\\circ\s*\}|°)\s*$/;
 
@@ -25,9 +24,9 @@ function canonicalText(raw: string): string {
   let text = raw.trim();
   const hashes = text.lastIndexOf("####");
   if (hashes !== -1) {
-    // GSM8K: the final answer follows the last "####", sometimes with thousands separators.
+    // GSM8K: the final answer follows the last "####", sometimes with thousands separators, which stay:
+    // clients take the gold as written there ("43,500"), and a reply states it the same way.
     text = text.slice(hashes + 4).trim();
-    if (THOUSANDS_GROUPED.test(text)) text = text.replaceAll(",", "");
   }
   const withoutDegrees = text.replace(DEGREE_SUFFIX, "");
   if (withoutDegrees !== text && DECIMAL_NUMBER.test(withoutDegrees)) text = withoutDegrees;

@@ -123,8 +123,11 @@ const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 // Words after a number are its unit ("18 dollars", "5 cm", "64 square feet"); a judge reports the number.
 const UNIT = /^([+-]?[\d.,{}\\!]+)\s*(?:(?:\\[ ,;:!]|~)\s*)?(?!(?:pi|sqrt|log|ln|sin|cos|tan|mod)\b)[A-Za-z]{2,}(?:[ \t]+[A-Za-z]{2,}){0,2}$/;
 
-/** "1,000" -> "1000", "33.0" -> "33", "+5" -> "5", "033" -> "33", "$18" -> "18"; undefined when `s` is not a plain number. */
-export function canonicalNumber(s: string, shape: AnswerShape = "any"): string | undefined {
+/**
+ * "1,000" -> "1000", "33.0" -> "33", "+5" -> "5", "033" -> "33", "$18" -> "18"; undefined when `s` is not a
+ * plain number. `keepGrouping`: a number written with thousands separators keeps them ("43,500").
+ */
+export function canonicalNumber(s: string, shape: AnswerShape = "any", keepGrouping = false): string | undefined {
   let t = s.trim().replace(/^(?:\\\$|\$)\s*/, "");
   t = t.replace(/^[a-zA-Z]\s*=\s*(?=[+-]?[\d.])/, "");
   t = t.replace(DEGREES, "").trimEnd();
@@ -132,7 +135,10 @@ export function canonicalNumber(s: string, shape: AnswerShape = "any"): string |
   const unit = UNIT.exec(t);
   if (unit !== null) t = unit[1]!;
   t = t.replace(SEPARATORS, "");
-  if (GROUPED.test(t)) t = t.replaceAll(",", "");
+  if (GROUPED.test(t)) {
+    if (keepGrouping) return t.replace(/^\+/, "");
+    t = t.replaceAll(",", "");
+  }
   if (!DECIMAL.test(t)) return undefined;
   const negative = t.startsWith("-");
   const [intPart = "", frac = ""] = t.replace(/^[+-]/, "").split(".");
@@ -152,5 +158,6 @@ export function bareAnswer(raw: string, shape: AnswerShape = "any"): string | un
   if (!/[\p{L}\p{N}\\∞∅]/u.test(s)) return undefined;
   const letter = optionLetter(s, shape);
   if (letter !== undefined) return letter;
-  return canonicalNumber(s, shape) ?? s;
+  // Grouping stays as written: a judge quotes "43,500" as such (llama-eval compares it to GSM8K's "#### 43,500").
+  return canonicalNumber(s, shape, true) ?? s;
 }

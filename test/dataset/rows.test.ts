@@ -20,7 +20,7 @@ describe("rowsToQuestions", () => {
   test("falls back to `question` when there is no `problem`", () => {
     const r = rowsToQuestions([{ question: "Q?", answer: "#### 1,234" }], {});
     expect(r.questionField).toBe("question");
-    expect(r.questions[0]).toEqual({ index: 0, id: "0", text: "Q?", answer: "1234" });
+    expect(r.questions[0]).toEqual({ index: 0, id: "0", text: "Q?", answer: "1,234" });
   });
 
   test("case-insensitive fallback: AIME_2024's Problem/Answer/ID", () => {

@@ -23,7 +23,7 @@ const NUMERIC: [string, string][] = [
   ["<think>Maybe 12? No: the answer is 13.</think>\nThe final answer is \\boxed{14}.", "14"],
   ["So the probability is $\\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"],
   ["The answer is \\boxed{033}.", "33"],
-  ["The total is \\boxed{1,000} dollars.", "1000"],
+  ["The total is \\boxed{1,000} dollars.", "1,000"],
   ['He said "add 5 and 7" and "then double it".\n\nSo the answer is 24.', "24"],
   ["**Final Answer**\n\\[\n\\boxed{204}\n\\]", "204"],
   ["Final answer: -7", "-7"],
