@@ -140,12 +140,12 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   let plan = split.plan;
   const seed = ctx.decider.seed;
   const stated = plan.written ?? undefined;
-  const calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, split.thoughts ?? composed.body, seed, decision.keys) : undefined;
+  let calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, split.thoughts ?? composed.body, seed, decision.keys) : undefined;
   let limited: Limited;
   if (calls !== undefined) {
-    const args = calls.tool_calls.map((c) => c.function.arguments).join("");
-    const reasoning = inline ? undefined : split.thoughts;
-    limited = { content: "", reasoningContent: reasoning, completionTokens: estimateTokens(args) + estimateTokens(reasoning ?? ""), finishReason: "tool_calls", kept: true };
+    const cut = limitCalls(inline ? undefined : split.thoughts, calls.tool_calls, request.maxTokens);
+    calls = { tool_calls: cut.calls };
+    limited = cut.limited;
   } else if (request.responseFormat !== undefined) {
     // Grammar-constrained output is JSON from the first token: no inline thoughts before it.
     const json = jsonReply(request.responseFormat, stated, split.thoughts ?? composed.body, seed, decision.keys);
@@ -169,7 +169,7 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     plan,
   };
   // Object literals rather than spreads: a spread copies property by property at run time.
-  if (calls !== undefined) {
+  if (calls !== undefined && calls.tool_calls.length > 0) {
     const { content, reasoningContent, completionTokens, finishReason } = limited;
     return { content, reasoningContent, completionTokens, finishReason, toolCalls: calls.tool_calls, keys: decision.keys, promptTokens: tokensIn, outcome };
   }
@@ -195,6 +195,33 @@ function plain(text: string, tokensIn: number, request: AnswerRequest, outcome: 
   const limited = limitReply(undefined, text, false, request);
   const { content, reasoningContent, completionTokens, finishReason, stoppingWord } = limited;
   return { content, reasoningContent, completionTokens, finishReason, stoppingWord, promptTokens: tokensIn, outcome, keys: [0] };
+}
+
+/**
+ * Tool calls under the token limit, generated after the thoughts: a limit reached inside the thoughts
+ * leaves no call; one reached inside the arguments leaves them cut (not valid JSON) with finish_reason
+ * "length", as llama-server keeps partial calls. Either way the answer was not delivered.
+ */
+function limitCalls(thoughts: string | undefined, calls: readonly ToolCall[], limit: number | undefined): { calls: ToolCall[]; limited: Limited } {
+  const thinking = estimateTokens(thoughts ?? "");
+  const args = calls.reduce((n, c) => n + estimateTokens(c.function.arguments), 0);
+  if (limit === undefined || limit < 0 || thinking + args <= limit) {
+    return { calls: [...calls], limited: { content: "", reasoningContent: thoughts, completionTokens: thinking + args, finishReason: "tool_calls", kept: true } };
+  }
+  if (thinking >= limit) {
+    const t = completeWithin(thoughts ?? "", limit);
+    return { calls: [], limited: { content: "", reasoningContent: t.content || undefined, completionTokens: t.completionTokens, finishReason: "length", kept: false } };
+  }
+  // Four characters a token, as completeWithin cuts text.
+  let room = (limit - thinking) * 4;
+  const kept: ToolCall[] = [];
+  for (const call of calls) {
+    if (room <= 0) break;
+    const text = call.function.arguments.slice(0, room);
+    room -= text.length;
+    kept.push({ ...call, function: { ...call.function, arguments: text } });
+  }
+  return { calls: kept, limited: { content: "", reasoningContent: thoughts, completionTokens: limit, finishReason: "length", kept: false } };
 }
 
 type Cut = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;

@@ -34,7 +34,10 @@ export interface ServerContext {
   readonly poolFor: (question: Question) => AnswerPool;
   /** How replies are written (--response-style, --answer-forms, --wrong-style, ...). */
   readonly reply: ReplyOptions;
+  /** The model name every reply reports: the first of the --alias names in sorted order, as llama-server picks it. */
   readonly alias: string;
+  /** Every --alias name (`-a a,b,c`), as given; undefined = just `alias`. */
+  readonly aliases?: readonly string[];
   readonly fingerprint: string;
   readonly maxBodyBytes: number;
   /** Seconds allowed to receive a request body (--read-timeout). */

@@ -1,5 +1,5 @@
 /** GET /v1/models in llama-server's shape: OpenAI's `data` plus the Ollama-style `models` list. */
-export function modelsBody(alias: string): string {
+export function modelsBody(alias: string, aliases: readonly string[] = [alias]): string {
   return JSON.stringify({
     models: [
       {
@@ -20,7 +20,7 @@ export function modelsBody(alias: string): string {
     data: [
       {
         id: alias,
-        aliases: [alias],
+        aliases: [...new Set(aliases)].sort(),
         tags: [],
         object: "model",
         created: Math.floor(Date.now() / 1000),

@@ -138,7 +138,7 @@ export function propsBody(ctx: ServerContext): string {
   return JSON.stringify({
     default_generation_settings: { params: taskParams(ctx, undefined, { nPredict: -1, stream: false, full: false }), n_ctx: slots.nCtx },
     total_slots: slots.total,
-    model_alias: ctx.alias,
+    model_alias: ctx.aliases?.join(",") ?? ctx.alias,
     model_path: modelPathOf(ctx),
     modalities: { vision: false, audio: false },
     endpoint_slots: settings.endpointSlots,

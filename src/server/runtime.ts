@@ -94,7 +94,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
     oracle,
     faults,
     allowOverride: config.decision.allowOverride,
-    alias: config.alias,
+    ...modelNames(config.alias),
     fingerprint: FINGERPRINT,
     maxBodyBytes: config.maxBodyBytes,
     readTimeoutSeconds: config.readTimeoutSeconds,
@@ -132,6 +132,16 @@ export function deciderOptions(config: Config, dataset: Dataset): DeciderOptions
     ...(dataset.questions.some((q) => q.dataset !== undefined) ? { groups: dataset.questions.map((q) => q.dataset ?? dataset.name) } : {}),
     greedy: config.decision.greedy,
   };
+}
+
+/**
+ * The model's names from --alias: llama-server splits `-a a,b,c` into a set and reports the first in
+ * sorted order as the model; /v1/models lists them all.
+ */
+export function modelNames(flag: string): { readonly alias: string; readonly aliases: readonly string[] } {
+  const aliases = flag.split(",").map((a) => a.trim()).filter((a) => a !== "");
+  if (aliases.length === 0) return { alias: flag, aliases: [flag] };
+  return { alias: [...aliases].sort()[0]!, aliases };
 }
 
 /** One answer pool per dataset: wrong answers stay within their own dataset's range. */

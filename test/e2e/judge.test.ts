@@ -124,7 +124,11 @@ describe("for every style × answer form × wrong style, the judge reply is what
             expect(record.style).toBe(style);
             seen.verdicts.add(record.verdict);
             seen.forms.add(record.form);
-            if (forms === "canonical" && record.verdict === "correct") expect({ form: record.form, written: record.written }).toEqual({ form: "canonical", written: record.given });
+            // Canonical: the gold as it is, an option letter in parentheses where the prompt writes letters so ("(A)").
+            if (forms === "canonical" && record.verdict === "correct") {
+              expect(record.form).toBe("canonical");
+              expect([record.given, `(${record.given})`]).toContain(record.written);
+            }
             if (wrong === "no-answer" && record.verdict !== "correct") expect(record.verdict).toBe("no-answer");
             const plain = await askJudge(sim.url, a.content);
             const withExpected = await askJudge(sim.url, a.content, record.gold);

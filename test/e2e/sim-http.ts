@@ -64,7 +64,8 @@ export function gsm8kItems(): Item[] {
     .filter((l) => l.trim() !== "")
     .map((line, i) => {
       const row = JSON.parse(line) as { question: string; answer: string };
-      const gold = row.answer.split("####").at(-1)!.trim().replaceAll(",", "");
+      // llama-eval's gold: the text after the last "####", stripped (thousands separators kept).
+      const gold = row.answer.split("####").at(-1)!.trim();
       return { id: String(i), question: row.question, gold, raw: row.answer };
     });
   return gsm8kCache;

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { modelsBody } from "../../src/server/models.ts";
+import { modelNames } from "../../src/server/runtime.ts";
+import { dropInContext, get, jsonOf, post, send } from "./dropin-helpers.ts";
+import { chatBody } from "./helpers.ts";
 
 describe("modelsBody", () => {
   test("llama-server's shape: models (Ollama), object list, one data entry with the alias", () => {
@@ -24,5 +27,27 @@ describe("modelsBody", () => {
 
   test("an alias with JSON-special characters stays intact", () => {
     expect(JSON.parse(modelsBody('a "quoted"\\alias')).data[0].id).toBe('a "quoted"\\alias');
+  });
+});
+
+describe("several aliases (-a a,b,c)", () => {
+  test("the model is the first name in sorted order; /v1/models lists every name, sorted (llama-server's std::set)", () => {
+    const names = modelNames("zeta,alpha,mid");
+    expect(names).toEqual({ alias: "alpha", aliases: ["zeta", "alpha", "mid"] });
+    const model = JSON.parse(modelsBody(names.alias, names.aliases)).data[0];
+    expect(model.id).toBe("alpha");
+    expect(model.aliases).toEqual(["alpha", "mid", "zeta"]);
+  });
+  test("one name, spaces and empty parts", () => {
+    expect(modelNames("llama")).toEqual({ alias: "llama", aliases: ["llama"] });
+    expect(modelNames(" b , a ,")).toEqual({ alias: "a", aliases: ["b", "a"] });
+  });
+  test("every reply and /props report it", async () => {
+    const base = dropInContext();
+    const ctx = { ...base, ...modelNames("zeta,alpha") };
+    const chat = await jsonOf(await send(ctx, post("/v1/chat/completions", chatBody(0))));
+    expect(chat.model).toBe("alpha");
+    const props = await jsonOf(await send(ctx, get("/props")));
+    expect(props.model_alias).toBe("zeta,alpha");
   });
 });

@@ -134,3 +134,45 @@ describe("text completions honour stop", () => {
     expect(events.at(-1).stop_type).toBe("word");
   });
 });
+
+describe("tool calls under the token limit", () => {
+  const tools = [{ type: "function", function: { name: "submit_answer", parameters: { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] } } }];
+  const ask = (extra: Record<string, unknown>) => post("/v1/chat/completions", { messages: [{ role: "user", content: q.text }], tools, tool_choice: "required", ...extra });
+
+  test("without a limit in the way: a whole call, finish_reason tool_calls", async () => {
+    const { ctx, oracle } = withOracle();
+    const body = await jsonOf(await send(ctx, ask({ max_tokens: 100 })));
+    expect(body.choices[0].finish_reason).toBe("tool_calls");
+    expect(JSON.parse(body.choices[0].message.tool_calls[0].function.arguments)).toEqual({ answer: Number(q.answer) });
+    expect(verdicts(oracle)).toEqual(["correct"]);
+  });
+
+  test("a limit inside the arguments: finish_reason length, the call cut, completion_tokens at the limit, no answer recorded", async () => {
+    const { ctx, oracle } = withOracle();
+    const body = await jsonOf(await send(ctx, ask({ max_tokens: 2 })));
+    const choice = body.choices[0];
+    expect(choice.finish_reason).toBe("length");
+    expect(body.usage.completion_tokens).toBeLessThanOrEqual(2);
+    const args: string = choice.message.tool_calls[0].function.arguments;
+    expect(args.length).toBeLessThanOrEqual(8);
+    expect(() => JSON.parse(args)).toThrow();
+    expect(verdicts(oracle)).toEqual(["no-answer"]);
+  });
+
+  test("max_tokens 0: no call at all", async () => {
+    const { ctx } = withOracle();
+    const body = await jsonOf(await send(ctx, ask({ max_tokens: 0 })));
+    expect(body.choices[0].finish_reason).toBe("length");
+    expect(body.choices[0].message.tool_calls).toBeUndefined();
+    expect(body.usage.completion_tokens).toBe(0);
+  });
+
+  test("streamed: the cut arguments, then finish_reason length", async () => {
+    const { ctx } = withOracle();
+    const raw = await (await send(ctx, ask({ max_tokens: 2, stream: true }))).text();
+    const chunks = raw.split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)));
+    const args = chunks.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []).map((t: any) => t.function.arguments).join("");
+    expect(args.length).toBeLessThanOrEqual(8);
+    expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(["length"]);
+  });
+});
