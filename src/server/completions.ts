@@ -1,5 +1,6 @@
 import { timingsFor, type Timings } from "../respond/timings.ts";
 import { detokenize, isValidToken, tokenize } from "../respond/tokenizer.ts";
+import { chatLogprobs, tokenLogprob, type TokenLogprob, type TopLogprob } from "../respond/logprobs.ts";
 import { estimateTokens, splitIntoPieces } from "../respond/tokens.ts";
 import { answerPrompt, promptTokens, type Answer } from "./answer.ts";
 import { completionId } from "./chat.ts";
@@ -39,6 +40,10 @@ export interface CompletionRequest {
   readonly stop: readonly string[];
   readonly temperature: number | undefined;
   readonly seed: number | undefined;
+  /** n_probs (or an integer `logprobs`): alternatives per token in the probabilities; 0 = none asked. */
+  readonly nProbs: number;
+  /** post_sampling_probs: probabilities (0..1) as prob/top_probs instead of logprob/top_logprobs. */
+  readonly postSamplingProbs: boolean;
   readonly responseFields: readonly string[] | undefined;
   /** The whole body, for generation_settings. */
   readonly body: Json;
@@ -72,9 +77,38 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
     stop: parseStop(body.stop),
     temperature: optionalNumber(body.temperature),
     seed: optionalNumber(body.seed),
+    nProbs: probsAsked(body),
+    postSamplingProbs: optionalBoolean(body.post_sampling_probs, "post_sampling_probs") ?? false,
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
   };
+}
+
+/** n_probs, else an integer `logprobs` (OpenAI's legacy field, read as n_probs); 0 when neither. */
+function probsAsked(body: Json): number {
+  const n = body.n_probs ?? (typeof body.logprobs === "number" ? body.logprobs : undefined);
+  if (n === undefined || n === null) return 0;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw invalidRequest("'n_probs' must be a non-negative integer");
+  return n;
+}
+
+/** Token probabilities in llama-server's shape (probs_vector_to_json): logprob/top_logprobs, or prob/top_probs after sampling. */
+function probsJson(entries: readonly TokenLogprob[], post: boolean): unknown[] {
+  if (!post) return [...entries];
+  const prob = (t: TopLogprob) => ({ id: t.id, token: t.token, bytes: t.bytes, prob: Math.exp(t.logprob) });
+  return entries.map((e) => ({ ...prob(e), top_probs: e.top_logprobs.map(prob) }));
+}
+
+/** The probabilities of a whole reply, piece by piece as chat's logprobs are; undefined when none were asked. */
+function replyProbs(ctx: ServerContext, request: CompletionRequest, answer: Answer): unknown[] | undefined {
+  if (request.nProbs === 0) return undefined;
+  return probsJson(chatLogprobs(splitIntoPieces(answer.content), request.nProbs, ctx.decider.seed, answer.keys), request.postSamplingProbs);
+}
+
+/** The one-entry probabilities of a streamed piece at `position`, as JSON; "" when none were asked. */
+function pieceProbs(ctx: ServerContext, request: CompletionRequest, answer: Answer, piece: string, position: number): string {
+  if (request.nProbs === 0) return "";
+  return JSON.stringify(probsJson([tokenLogprob(piece, position, request.nProbs, ctx.decider.seed, answer.keys)], request.postSamplingProbs));
 }
 
 function parsePrompts(prompt: unknown): Prompt[] {
@@ -191,7 +225,8 @@ function serveCompletion(
 
 /** The events of a completion stream: per prompt a partial event per piece and a final one, then an optional closing event. */
 interface PieceEvents {
-  partial(index: number, answer: Answer, piece: string, end: number): string;
+  /** The event of piece number `position` of a prompt's text, which ends at `end`. */
+  partial(index: number, answer: Answer, piece: string, end: number, position: number): string;
   final(index: number): string;
   readonly done?: string;
 }
@@ -206,7 +241,7 @@ function pieceStream(answered: readonly Answered[], layout: Layout, events: Piec
     const out: string[] = [];
     answered.forEach(({ answer }, index) => {
       const c = cuts[index]!;
-      for (let k = 0; k < c.length; k++) out.push(events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!));
+      for (let k = 0; k < c.length; k++) out.push(events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!, k));
       out.push(events.final(index));
     });
     if (events.done !== undefined) out.push(events.done);
@@ -231,7 +266,7 @@ function pieceStream(answered: readonly Answered[], layout: Layout, events: Piec
     if (k < 0) return events.final(index);
     const answer = answered[index]!.answer;
     const c = cuts[index]!;
-    return events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!);
+    return events.partial(index, answer, pieceOf(answer.content, c, k), c[k]!, k);
   };
   return { paced: { table: { length: total, render }, ordinals } };
 }
@@ -263,6 +298,9 @@ function nativeFinal(ctx: ServerContext, request: CompletionRequest, answered: A
     tokens_cached: answer.promptTokens + answer.completionTokens,
     timings: layout.timings(answer),
   };
+  // After timings, only in a whole (non-stream) result: a stream's partials carry their own.
+  const probs = streamed ? undefined : replyProbs(ctx, request, answer);
+  if (probs !== undefined) result.completion_probabilities = probs;
   return request.responseFields ? pickFields(result, request.responseFields) : result;
 }
 
@@ -298,11 +336,14 @@ export function nativeCompletion(body: unknown, ctx: ServerContext, signal?: () 
  */
 function nativeEvents(ctx: ServerContext, request: CompletionRequest, answered: readonly Answered[], layout: Layout): Laid {
   return pieceStream(answered, layout, {
-    partial: (index, answer, piece, end) =>
-      sseEvent(
+    partial: (index, answer, piece, end, position) => {
+      const probs = pieceProbs(ctx, request, answer, piece, position);
+      return sseEvent(
         `{"index":${index},"content":${JSON.stringify(piece)},"tokens":${JSON.stringify(tokenize(piece, { parseSpecial: false }))},` +
-          `"stop":false,"id_slot":-1,"tokens_predicted":${estimateTokens(answer.content.slice(0, end))},"tokens_evaluated":${answer.promptTokens}}`,
-      ),
+          `"stop":false,"id_slot":-1,"tokens_predicted":${estimateTokens(answer.content.slice(0, end))},"tokens_evaluated":${answer.promptTokens}` +
+          `${probs === "" ? "" : `,"completion_probabilities":${probs}`}}`,
+      );
+    },
     final: (index) => sseEvent(JSON.stringify(nativeFinal(ctx, request, answered[index]!, index, true, layout))),
   });
 }
@@ -314,10 +355,13 @@ function usage(answer: Answer): Json {
   return { completion_tokens: answer.completionTokens, prompt_tokens: answer.promptTokens, total_tokens: answer.promptTokens + answer.completionTokens };
 }
 
-/** to_json_oaicompat: keys choices, created, model, system_fingerprint, object, usage, id, timings. */
-function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string, layout: Layout): Json {
+/**
+ * to_json_oaicompat: keys choices, created, model, system_fingerprint, object, usage, id, timings.
+ * `probs`: the reply's probabilities, which llama-server puts in chat's shape `{content: [...]}`.
+ */
+function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string, layout: Layout, probs?: unknown[]): Json {
   return {
-    choices: [{ text, index, logprobs: null, finish_reason: answer.finishReason }],
+    choices: [{ text, index, logprobs: probs === undefined ? null : { content: probs }, finish_reason: answer.finishReason }],
     created: Math.floor(Date.now() / 1000),
     model: ctx.alias,
     system_fingerprint: ctx.fingerprint,
@@ -337,10 +381,10 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
 export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () => AbortSignal | undefined): CompletionReply | Promise<CompletionReply> {
   const request = parseCompletionRequest(body, ctx);
   return serveCompletion(ctx, request, signal, (answered, layout, id) => {
-    if (request.stream) return openaiEvents(ctx, answered, id, layout);
+    if (request.stream) return openaiEvents(ctx, request, answered, id, layout);
     return {
       body: () => {
-        const results = answered.map((a, i) => oaiFinal(ctx, a.answer, i, id, a.answer.content, layout));
+        const results = answered.map((a, i) => oaiFinal(ctx, a.answer, i, id, a.answer.content, layout, replyProbs(ctx, request, a.answer)));
         const first = results[0]!;
         first.choices = results.flatMap((r) => r.choices as Json[]);
         return JSON.stringify(first);
@@ -353,13 +397,16 @@ export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () 
  * The OpenAI text stream: a chunk per piece (no usage), then a final chunk with empty text, the
  * finish_reason, usage (always, whatever stream_options says) and timings; then [DONE].
  */
-function openaiEvents(ctx: ServerContext, answered: readonly Answered[], id: string, layout: Layout): Laid {
+function openaiEvents(ctx: ServerContext, request: CompletionRequest, answered: readonly Answered[], id: string, layout: Layout): Laid {
   const meta = `"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"text_completion"`;
   return pieceStream(answered, layout, {
-    partial: (index, _answer, piece) => {
+    partial: (index, answer, piece, _end, position) => {
       const created = Math.floor(Date.now() / 1000);
-      return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":null,"finish_reason":null}],"created":${created},${meta},"id":"${id}"}`);
+      const probs = pieceProbs(ctx, request, answer, piece, position);
+      const logprobs = probs === "" ? "null" : `{"content":${probs}}`;
+      return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":${logprobs},"finish_reason":null}],"created":${created},${meta},"id":"${id}"}`);
     },
+    // The final chunk carries no text, so no probabilities.
     final: (index) => sseEvent(JSON.stringify(oaiFinal(ctx, answered[index]!.answer, index, id, "", layout))),
     done: SSE_DONE,
   });

@@ -330,3 +330,67 @@ describe("POST /v1/completions (OpenAI text completions)", () => {
     expect(error.message).toBe("[json.exception.out_of_range.403] key 'prompt' not found");
   });
 });
+
+describe("token probabilities on the completion routes (n_probs, logprobs, post_sampling_probs)", () => {
+  const keysOf = (entry: Record<string, unknown>) => Object.keys(entry);
+
+  test("/completion n_probs: completion_probabilities after timings, one entry per piece of the text, n alternatives each", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/completion", { prompt: templated(2), n_probs: 3 })));
+    const keys = Object.keys(body);
+    expect(keys.at(-1)).toBe("completion_probabilities");
+    expect(keys.at(-2)).toBe("timings");
+    const probs = body.completion_probabilities as Record<string, any>[];
+    expect(probs.map((p) => p.token).join("")).toBe(body.content);
+    for (const p of probs) {
+      expect(keysOf(p)).toEqual(["id", "token", "bytes", "logprob", "top_logprobs"]);
+      expect(p.top_logprobs.length).toBeLessThanOrEqual(3);
+      expect(p.top_logprobs[0].token).toBe(p.token);
+      expect(p.logprob).toBeLessThanOrEqual(0);
+    }
+  });
+
+  test("without n_probs (or with 0): no completion_probabilities", async () => {
+    for (const extra of [{}, { n_probs: 0 }]) {
+      const body = await jsonOf(await send(dropInContext(), post("/completion", { prompt: templated(2), ...extra })));
+      expect(body.completion_probabilities).toBeUndefined();
+    }
+  });
+
+  test("post_sampling_probs: prob and top_probs in 0..1", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/completion", { prompt: templated(2), n_probs: 2, post_sampling_probs: true })));
+    for (const p of body.completion_probabilities as Record<string, any>[]) {
+      expect(keysOf(p)).toEqual(["id", "token", "bytes", "prob", "top_probs"]);
+      expect(p.prob).toBeGreaterThan(0);
+      expect(p.prob).toBeLessThanOrEqual(1);
+      for (const t of p.top_probs) expect(keysOf(t)).toEqual(["id", "token", "bytes", "prob"]);
+    }
+  });
+
+  test("/completion stream: each partial carries its own one-entry completion_probabilities, the final none", async () => {
+    const raw = await (await send(dropInContext(), post("/completion", { prompt: templated(2), n_probs: 2, stream: true }))).text();
+    const events = raw.split("\n\n").filter((e) => e.startsWith("data: ")).map((e) => JSON.parse(e.slice(6)));
+    const partials = events.filter((e) => e.stop === false);
+    expect(partials.length).toBeGreaterThan(1);
+    for (const e of partials) {
+      expect(e.completion_probabilities).toHaveLength(1);
+      expect(e.completion_probabilities[0].token).toBe(e.content);
+    }
+    expect(events.at(-1).completion_probabilities).toBeUndefined();
+  });
+
+  test("/v1/completions logprobs N: chat-shaped {content: [...]} (llama-server's shape, not OpenAI's legacy one); streamed per chunk", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/v1/completions", { prompt: templated(2), logprobs: 2 })));
+    const content = body.choices[0].logprobs.content as Record<string, any>[];
+    expect(content.map((c) => c.token).join("")).toBe(body.choices[0].text);
+    const raw = await (await send(dropInContext(), post("/v1/completions", { prompt: templated(2), logprobs: 2, stream: true }))).text();
+    const chunks = raw.split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)));
+    const withText = chunks.filter((c) => c.choices[0].text !== "");
+    expect(withText.every((c) => c.choices[0].logprobs.content.length === 1)).toBe(true);
+    const plain = await jsonOf(await send(dropInContext(), post("/v1/completions", { prompt: templated(2) })));
+    expect(plain.choices[0].logprobs).toBeNull();
+  });
+
+  test("a bad n_probs is a 400", async () => {
+    for (const n_probs of [-1, 1.5, "x"]) await expectError(await send(dropInContext(), post("/completion", { prompt: templated(2), n_probs })), 400, "invalid_request_error");
+  });
+});
