@@ -294,7 +294,9 @@ const SUBSCHEMA_MAPS = ["properties", "$defs", "definitions", "patternProperties
  * an `enum` with no value, a `required` or `enum` of the wrong shape. undefined when it is usable.
  */
 export function schemaError(schema: JsonSchema, depth = 0): string | undefined {
-  if (!isSchemaObject(schema) || depth > MAX_DEPTH) return undefined;
+  if (!isSchemaObject(schema)) return undefined;
+  // Deeper than any schema clients write; walking it (here, in the generator, in the validator) would exhaust the stack.
+  if (depth > MAX_DEPTH) return `schema nested deeper than ${MAX_DEPTH} levels`;
   const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type];
   if (types.some((t) => typeof t !== "string" || !TYPE_NAMES.has(t)) || (Array.isArray(schema.type) && schema.type.length === 0)) {
     return `Unrecognized schema: ${JSON.stringify(schema)}`;

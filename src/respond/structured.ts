@@ -60,7 +60,15 @@ interface Context {
   steps: number;
   /** Validation work, shared by every check of one reply. */
   readonly budget: Budget;
+  /**
+   * Characters strings may still take: minLength and minItems are the client's to set, and a reply
+   * never outgrows the slot's context anyway (it is cut there, finish_reason "length").
+   */
+  chars: number;
 }
+
+/** What one reply's strings may take in all: a few times the largest context's text (131,072 tokens of ~4 characters). */
+const MAX_CHARS = 1 << 21;
 
 /** Whether `value` satisfies `schema`, charged to the reply's budget. */
 const satisfies = (value: unknown, schema: JsonSchema, ctx: Context) => validateWithin(value, schema, ctx.root, ctx.budget).length === 0;
@@ -100,7 +108,7 @@ export function jsonValue(schema: JsonSchema | undefined, answer: string | undef
  * is valid; for an unsatisfiable one it is the nearest attempt.
  */
 export function instanceOf(schema: JsonSchema, answer: string | undefined, reasoning: string, seed: number, keys: readonly number[]): JsonValue {
-  const ctx: Context = { root: schema, answer, reasoning, seed, keys, steps: 0, budget: { visits: 0, max: MAX_VISITS } };
+  const ctx: Context = { root: schema, answer, reasoning, seed, keys, steps: 0, budget: { visits: 0, max: MAX_VISITS }, chars: MAX_CHARS };
   return generate(schema, { kind: "answer" }, ctx, "$", 0, 0, true);
 }
 
@@ -302,17 +310,24 @@ function generateString(s: SchemaObject, hint: Hint, ctx: Context, variant: numb
   else base = format !== undefined && FORMAT_SAMPLES[format] !== undefined ? FORMAT_SAMPLES[format] : filler(hint.name, variant);
   if (variant > 0 && hint.kind !== "plain") base = `${base} (${variant + 1})`;
   const pattern = typeof s.pattern === "string" ? patternRegExp(s.pattern) : undefined;
-  const fit = (text: string) => fitLength(text, s);
-  if (pattern === undefined) return fit(base);
-  const candidates = [base, ctx.answer ?? "", ...Object.values(FORMAT_SAMPLES), "a", "A", "0", "1", "abc", "ABC", "x1", ""];
-  return candidates.map(fit).find((c) => pattern.test(c)) ?? fit(base);
+  const fit = (text: string) => fitLength(text, s, ctx.chars);
+  let chosen = fit(base);
+  if (pattern !== undefined && !pattern.test(chosen)) {
+    const candidates = [ctx.answer ?? "", ...Object.values(FORMAT_SAMPLES), "a", "A", "0", "1", "abc", "ABC", "x1", ""];
+    chosen = candidates.map(fit).find((c) => pattern.test(c)) ?? chosen;
+  }
+  ctx.chars -= chosen.length;
+  return chosen;
 }
 
-/** Cut or pad (by code points) into minLength..maxLength. */
-function fitLength(text: string, s: SchemaObject): string {
+/** Cut or pad (by code points) into minLength..maxLength; padding takes at most `room` characters. */
+function fitLength(text: string, s: SchemaObject, room: number): string {
   let chars = [...text];
   if (typeof s.maxLength === "number" && chars.length > s.maxLength) chars = chars.slice(0, Math.max(0, s.maxLength));
-  if (typeof s.minLength === "number" && chars.length < s.minLength) chars = chars.concat(Array(s.minLength - chars.length).fill(chars.length === 0 ? "x" : "."));
+  if (typeof s.minLength === "number" && chars.length < s.minLength) {
+    const pad = Math.max(0, Math.min(s.minLength - chars.length, room - chars.length));
+    return chars.join("") + (chars.length === 0 ? "x" : ".").repeat(pad);
+  }
   return chars.join("");
 }
 
@@ -329,6 +344,8 @@ function generateArray(s: SchemaObject, hint: Hint, ctx: Context, path: string, 
   const unique = s.uniqueItems === true;
   const items: JsonValue[] = [];
   for (let i = 0; i < count; i++) {
+    // A schema's minItems may ask for more than any reply holds: stop where the work or size budget ends.
+    if (ctx.steps > MAX_STEPS || ctx.chars <= 0) break;
     const itemHint: Hint = steps !== undefined ? { kind: "reasoning", text: steps[Math.min(i, steps.length - 1)] ?? "" } : hint.kind === "plain" ? { kind: "plain", name: singular(hint.name) } : hint;
     let item = generate(itemSchemaAt(s, i), itemHint, ctx, `${path}[${i}]`, depth + 1, unique ? i : 0);
     // uniqueItems: try further variants before giving up on a distinct item.

@@ -339,3 +339,25 @@ describe("hostile schemas end quickly", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+describe("a client's schema cannot make one reply unbounded", () => {
+  // minLength and minItems are the client's to choose; a reply is cut at the slot's context anyway.
+  test("a huge minLength: the string is padded only up to the reply's size budget", () => {
+    const value = instanceOf({ type: "object", properties: { answer: { type: "integer" }, pad: { type: "string", minLength: 1e9 } }, required: ["answer", "pad"] }, "33", "", 1, [1]);
+    const pad = (value as { pad: string }).pad;
+    expect(pad.length).toBeGreaterThan(1000);
+    expect(pad.length).toBeLessThanOrEqual(1 << 21);
+    expect((value as { answer: number }).answer).toBe(33);
+  });
+
+  test("minItems of long strings: the total size stays within the budget", () => {
+    const schema = { type: "object", properties: { answer: { type: "integer" }, xs: { type: "array", items: { type: "string", minLength: 100000 }, minItems: 1000000 } }, required: ["answer", "xs"] };
+    const text = JSON.stringify(instanceOf(schema, "33", "", 1, [1]));
+    expect(text.length).toBeLessThanOrEqual((1 << 21) + 200_000);
+  });
+
+  test("minItems alone: the item count stops at the work budget", () => {
+    const value = instanceOf({ type: "array", items: { type: "integer" }, minItems: 1e9 }, "33", "", 1, [1]) as unknown[];
+    expect(value.length).toBeLessThanOrEqual(20_001);
+  });
+});
