@@ -73,7 +73,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: "tps", type: "string", env: "LLAMA_SIM_TPS", value: "N", default: "0 (instant)", help: "simulated tokens generated per second: streams send one chunk per token at this rate; a non-streamed reply comes when it is all generated" },
   { name: "jitter", type: "string", env: "LLAMA_SIM_JITTER", value: "J", default: "0", help: "relative standard deviation of every simulated delay (lognormal, same mean), drawn from --seed per request" },
   { name: "time-scale", type: "string", env: "LLAMA_SIM_TIME_SCALE", value: "F", default: "1", help: "run the simulated clock F times faster than real time; replies still report simulated timings" },
-  { name: "no-batch", type: "boolean", env: "LLAMA_SIM_NO_BATCH", help: "handle each request as it arrives, not in one batch per event-loop turn (~20% more CPU a request under load)" },
+  { name: "no-batch", type: "boolean", env: "LLAMA_SIM_NO_BATCH", help: "handle each request as it arrives, not in one batch per event-loop turn (~20% more CPU a request under load); for clients that pipeline HTTP/1.1 requests" },
   { name: "quiet", short: "q", type: "boolean", env: "LLAMA_SIM_QUIET", help: "no per-request log lines on stderr" },
   { name: "help", short: "h", type: "boolean", help: "show this help and exit" },
   { name: "version", type: "boolean", help: "show version, git commit and Bun version and exit" },

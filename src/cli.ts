@@ -276,7 +276,12 @@ function slotsEndpoint(values: Values, env: Env): boolean {
 function apiKeys(values: Values, env: Env): string[] {
   const keys: string[] = [];
   const inline = pick(values, env, "api-key");
-  if (inline && nonEmpty(inline)) keys.push(...inline.text.split(",").map((k) => k.trim()).filter((k) => k !== ""));
+  if (inline && nonEmpty(inline)) {
+    const given = inline.text.split(",").map((k) => k.trim()).filter((k) => k !== "");
+    // A list of nothing must not quietly turn authentication off.
+    if (given.length === 0) throw new ConfigError(`${inline.from}: holds no key (got "${inline.text}")`);
+    keys.push(...given);
+  }
   const file = pick(values, env, "api-key-file");
   if (file && nonEmpty(file)) {
     let text: string;
@@ -285,7 +290,9 @@ function apiKeys(values: Values, env: Env): string[] {
     } catch (error) {
       throw new ConfigError(`${file.from}: cannot read "${file.text}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    keys.push(...text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k !== "" && !k.startsWith("#")));
+    const given = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k !== "" && !k.startsWith("#"));
+    if (given.length === 0) throw new ConfigError(`${file.from}: "${file.text}" holds no key (only blank or # lines)`);
+    keys.push(...given);
   }
   return keys;
 }

@@ -435,3 +435,16 @@ describe("choice flags", () => {
     expect(parseCli(["--list-datasets"], {}).kind).toBe("list-datasets");
   });
 });
+
+describe("API keys that resolve to none", () => {
+  // A list of nothing must not quietly turn authentication off.
+  test("--api-key ',' and LLAMA_API_KEY=',' name the flag", () => {
+    expect(() => run(["--api-key", ","])).toThrow('--api-key: holds no key (got ",")');
+    expect(() => run([], { LLAMA_API_KEY: " , ," })).toThrow("LLAMA_API_KEY: holds no key");
+  });
+  test("a key file of blank and # lines names the flag and the file", () => {
+    const empty = join(KEY_DIR, "empty.txt");
+    writeFileSync(empty, "\n# only a comment\n\r\n");
+    expect(() => run(["--api-key-file", empty])).toThrow(`--api-key-file: "${empty}" holds no key`);
+  });
+});

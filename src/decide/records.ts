@@ -1,6 +1,6 @@
 // The per-reply ledger (issue 7 §3): what the simulator meant by every scored reply, kept in memory
 // for GET /sim/ledger and, with --ledger FILE, appended to a JSON Lines file that survives a crash.
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { RecordRing } from "./record-ring.ts";
 import type { Verdict } from "./types.ts";
@@ -152,11 +152,19 @@ export class Ledger implements LedgerLike {
   }
 }
 
-/** Opens `file` with O_APPEND (creating it and its directory): every write(2) lands at the end as one piece. */
+/**
+ * Opens `file` with O_APPEND (creating it and its directory): every write(2) lands at the end as one
+ * piece. A file whose last line was cut (a writer killed mid-line) first gets its line ended, so the
+ * next record starts a line of its own instead of joining the torn one.
+ */
 export function openAppend(file: string): number {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    return openSync(file, "a");
+    const fd = openSync(file, "a+");
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, "\n");
+    return fd;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`--ledger: cannot open "${file}" for appending: ${reason}`);
@@ -177,10 +185,11 @@ export function writeLine(fd: number, line: string): void {
 }
 
 /**
- * Reads a ledger file. A last line without its newline (the writer was killed mid-write) is
- * skipped if it does not parse; any other bad line is an error naming the file and line.
+ * Reads a ledger file. A line cut mid-record by a killed writer (the start of a record that does not
+ * parse) is skipped and reported through `onTorn`; a last line without its newline is skipped if it
+ * does not parse; any other bad line is an error naming the file and line.
  */
-export function readLedgerFile(path: string): LedgerRecord[] {
+export function readLedgerFile(path: string, onTorn?: (line: number) => void): LedgerRecord[] {
   const text = readFileSync(path, "utf8");
   const lines = text.split("\n");
   const torn = !text.endsWith("\n");
@@ -194,6 +203,11 @@ export function readLedgerFile(path: string): LedgerRecord[] {
       value = JSON.parse(line);
     } catch {
       if (last && torn) break;
+      // As the writer starts every record (a hand-edited line, with spaces, is an error).
+      if (/^\{"seq":\d/.test(line)) {
+        onTorn?.(i + 1);
+        continue;
+      }
       throw new Error(`${path}:${i + 1}: not a JSON line`);
     }
     if (!isLedgerRecord(value)) throw new Error(`${path}:${i + 1}: not a ledger record`);
@@ -203,8 +217,8 @@ export function readLedgerFile(path: string): LedgerRecord[] {
 }
 
 /** Several ledger files (e.g. one per replica), concatenated in the order given. */
-export function readLedgerFiles(paths: readonly string[]): LedgerRecord[] {
-  return paths.flatMap((path) => readLedgerFile(path));
+export function readLedgerFiles(paths: readonly string[], onTorn?: (path: string, line: number) => void): LedgerRecord[] {
+  return paths.flatMap((path) => readLedgerFile(path, onTorn && ((line) => onTorn(path, line))));
 }
 
 function isLedgerRecord(value: unknown): value is LedgerRecord {

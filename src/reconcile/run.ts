@@ -43,7 +43,7 @@ export async function runReconcile(argv: readonly string[], io: ReconcileIo): Pr
   let records: LedgerRecord[];
   let cases: HarnessCase[];
   try {
-    records = loadLedger(ledgerPaths);
+    records = loadLedger(ledgerPaths, (path, line) => io.err(`llama-sim reconcile: ${path}:${line}: skipped a record cut short (its writer was killed mid-line)`));
     cases = loadHarness(harnessPath);
   } catch (error) {
     io.err(`llama-sim reconcile: ${(error as Error).message}`);
@@ -90,9 +90,9 @@ function parseFlags(argv: readonly string[]): { help: boolean; ledger: string[];
   return { help: false, ledger, harness };
 }
 
-function loadLedger(paths: readonly string[]): LedgerRecord[] {
+function loadLedger(paths: readonly string[], onTorn: (path: string, line: number) => void): LedgerRecord[] {
   try {
-    return readLedgerFiles(paths);
+    return readLedgerFiles(paths, onTorn);
   } catch (error) {
     throw new Error(`--ledger: ${describe(error)}`);
   }

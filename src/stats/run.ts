@@ -53,7 +53,7 @@ export async function runStats(argv: readonly string[], io: StatsIo): Promise<nu
   for (const file of args.ledger) {
     let read: LedgerRecord[];
     try {
-      read = readLedgerFile(file);
+      read = readLedgerFile(file, (line) => io.err(`llama-sim stats: ${file}:${line}: skipped a record cut short (its writer was killed mid-line)`));
     } catch (error) {
       // Node's fs messages already name the path; readLedgerFile's name the file and line.
       io.err(`llama-sim stats: --ledger: ${error instanceof Error ? error.message : String(error)}`);

@@ -158,6 +158,34 @@ describe("Ledger file", () => {
     expect(readLedgerFile(file)).toEqual(written);
   });
 
+  test("appending after a torn last line (a writer killed mid-line) starts a new line: only the torn one is lost", () => {
+    const file = freshFile();
+    const first = new Ledger({ keep: 4, file });
+    const kept = first.append(sample(0));
+    first.close();
+    appendFileSync(file, '{"seq":2,"partial');
+    const second = new Ledger({ keep: 4, file });
+    const next = second.append(sample(1));
+    second.close();
+    const text = readFileSync(file, "utf8").split("\n");
+    expect(text[1]).toBe('{"seq":2,"partial');
+    expect(JSON.parse(text[2]!)).toEqual(next);
+    // Readers (stats, reconcile) skip the torn record and say where it was.
+    const torn: number[] = [];
+    expect(readLedgerFile(file, (line) => torn.push(line))).toEqual([kept, next]);
+    expect(torn).toEqual([2]);
+  });
+
+  test("a file that ends its last line is continued as it is (no blank line)", () => {
+    const file = freshFile();
+    for (let i = 0; i < 2; i++) {
+      const ledger = new Ledger({ keep: 4, file });
+      ledger.append(sample(i));
+      ledger.close();
+    }
+    expect(readFileSync(file, "utf8").split("\n")).toHaveLength(3);
+  });
+
   test("key order follows the record type, seq first", () => {
     const file = freshFile();
     const ledger = new Ledger({ keep: 1, file });

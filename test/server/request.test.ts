@@ -251,7 +251,7 @@ describe("response_format and json_schema", () => {
 });
 
 describe("schemas no grammar can be built from: 400, as llama-server's json_schema_to_grammar refuses them", () => {
-  const bad = [
+  const bad: Record<string, unknown>[] = [
     { type: "nonsense" },
     { type: ["string", "wat"] },
     { type: [] },
