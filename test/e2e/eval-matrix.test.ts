@@ -18,6 +18,7 @@ import {
   asGradedBy,
   lmEvalPreprocess,
   LLAMA_EVAL_REGEX,
+  LM_EVAL_GPQA,
   LM_EVAL_STRICT,
   PRESET_NAMES,
   SIMPLE_EVALS_ANSWER,
@@ -27,6 +28,7 @@ import {
   lightNormalise,
   loadPreset,
   llamaEvalRegexExtract,
+  lmEvalGpqaExtract,
   makeCase,
   sample,
   type EvalCase,
@@ -99,7 +101,7 @@ afterAll(async () => {
   printMatrix();
 });
 
-const GRADER_NAMES = ["llama-eval-regex", "boxed", "simple-evals", "lm-eval-strict", "judge", "judge-expected"];
+const GRADER_NAMES = ["llama-eval-regex", "boxed", "simple-evals", "lm-eval-strict", "lm-eval-gpqa", "judge", "judge-expected"];
 
 /**
  * The verified matrix, one line per (preset, template, grader), a column per style: "agree/checked" over both
@@ -114,6 +116,7 @@ function printMatrix(): void {
   for (const preset of PRESET_NAMES) {
     for (const t of TEMPLATES) {
       for (const grader of GRADER_NAMES) {
+        if (grader === "lm-eval-gpqa" && preset !== "gpqa") continue; // multiple choice only: every row would be an exclusion
         const cells = STYLES.map((style) => matrix.get([preset, t.name, grader, style].join("|")));
         if (cells.every((c) => c === undefined)) continue;
         rows.push([
@@ -173,7 +176,7 @@ for (const preset of PRESET_NAMES) {
             cacheDir,
             env: preset === "gpqa" ? { HF_TOKEN: GATED_TOKEN } : {},
           });
-          const graders: Grader[] = [LLAMA_EVAL_REGEX, BOXED, SIMPLE_EVALS_ANSWER, LM_EVAL_STRICT, judgeGrader(sim.url), judgeExpectedGrader(sim.url)];
+          const graders: Grader[] = [LLAMA_EVAL_REGEX, BOXED, SIMPLE_EVALS_ANSWER, LM_EVAL_STRICT, LM_EVAL_GPQA, judgeGrader(sim.url), judgeExpectedGrader(sim.url)];
           const problems: string[] = [];
 
           // Every template over every sampled item; GPQA options shuffled with a seed per (template, item).
@@ -287,7 +290,8 @@ describe("GPQA: options shuffled by many seeds", () => {
         else expect(LETTERS.filter((l) => l !== c.gold)).toContain(record.given as (typeof LETTERS)[number]);
         // And the reply says that letter where the prompt asked for it.
         const content = body.choices[0]!.message.content;
-        const said = template.asks("gpqa") === "answer-line" ? llamaEvalRegexExtract(content, "gpqa") : lastBoxedLetter(content);
+        const asked = template.asks("gpqa");
+        const said = asked === "answer-line" ? llamaEvalRegexExtract(content, "gpqa") : asked === "the-answer-is" ? lmEvalGpqaExtract(content) : lastBoxedLetter(content);
         expect(said).toBe(record.given!);
       }),
       { numRuns: 200, seed: 0x69a },

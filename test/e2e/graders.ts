@@ -244,7 +244,8 @@ export const LM_EVAL: Template = {
     const shots = LM_EVAL_SHOTS.map(([sq, sa]) => `Question: ${sq}\nAnswer: ${sa}`).join("\n\n");
     return [{ role: "user", content: `${shots}\n\nQuestion: ${q}\nAnswer:` }];
   },
-  asks: (family) => (family === "gpqa" ? "unspecified" : "hashes"),
+  // GPQA: no format asked, options labelled "(A)": llama-sim answers "The answer is (X).", as lm-eval's GPQA filters read.
+  asks: (family) => (family === "gpqa" ? "the-answer-is" : "hashes"),
   // lm-eval's gold is choices.index(preprocess(correct)): the FIRST shown option equal to it after preprocessing,
   // which is not the shuffled position when preprocessing makes options equal (one GPQA diamond row: "ln(2) = [...]").
   gold(c) {
@@ -439,6 +440,30 @@ export const LM_EVAL_STRICT: Grader = {
   cannot(c, asked) {
     if (asked !== "hashes") return `the prompt asks for ${asked}, so a faithful reply has no "#### N"`;
     return /^-?[\d.,]+$/.test(c.gold) ? undefined : "LaTeX gold: strict-match reads only digits, '.', ',' after ####";
+  },
+};
+
+/**
+ * lm-eval's GPQA filters (tasks/gpqa *_yaml): "strict-match" `(?<=The answer is )(.*)(?=.)`, first match;
+ * else "flexible-extract", the last `\([A-Z]\)`; exact_match with ignore_case and ignore_punctuation, so
+ * "(C)" and "C" are the same answer. Either filter passing counts (lm-eval reports both).
+ */
+export function lmEvalGpqaExtract(content: string): string | undefined {
+  const strict = /(?<=The answer is )(.*)(?=.)/.exec(content)?.[1];
+  const flexible = [...content.matchAll(/\([A-Z]\)/g)].at(-1)?.[0];
+  const unpunct = (s: string | undefined) => s?.replace(/[^\p{L}\p{N}\s]/gu, "").trim().toUpperCase();
+  return unpunct(strict) || unpunct(flexible);
+}
+
+export const LM_EVAL_GPQA: Grader = {
+  name: "lm-eval-gpqa",
+  async grade(content, c) {
+    const extracted = lmEvalGpqaExtract(content);
+    return { extracted, correct: extracted !== undefined && extracted === c.gold.replace(/[()]/g, "").toUpperCase() };
+  },
+  cannot(c, asked) {
+    if (c.item.family !== "gpqa") return "lm-eval's GPQA filters grade multiple choice only";
+    return asked === "the-answer-is" ? undefined : `the prompt asks for ${asked}, not lm-eval's "The answer is (X)."`;
   },
 };
 
