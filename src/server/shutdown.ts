@@ -61,7 +61,7 @@ export interface LifecycleOptions {
 /** Status of the --crash-after exit: non-zero, and apart from 1 (start-up failures) and 2 (bad flags). */
 export const CRASH_EXIT_CODE = 3;
 
-const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15 };
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 export class Lifecycle {
   readonly #options: LifecycleOptions;
@@ -102,9 +102,9 @@ export class Lifecycle {
     this.#exit(CRASH_EXIT_CODE, `llama-sim: crashing on purpose after ${replies} ${replies === 1 ? "reply" : "replies"} (--crash-after); ${this.#options.summary()}`);
   }
 
-  /** Installs the SIGINT and SIGTERM handlers. */
-  listen(on: (signal: "SIGINT" | "SIGTERM", handler: () => void) => void = (s, h) => void process.on(s, h)): void {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) on(signal, () => void this.shutdown(signal));
+  /** Installs the SIGINT and SIGTERM handlers, and SIGHUP's (a closed terminal or session): the same orderly stop. */
+  listen(on: (signal: "SIGHUP" | "SIGINT" | "SIGTERM", handler: () => void) => void = (s, h) => void process.on(s, h)): void {
+    for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) on(signal, () => void this.shutdown(signal));
   }
 
   #exit(code: number, line: string): void {

@@ -100,9 +100,9 @@ describe("Lifecycle", () => {
     expect(events).toEqual(["flush", "llama-sim: crashing on purpose after 5 replies (--crash-after); answered 2 matched requests, 1 correctly (50.0%)"]);
   });
 
-  test("listen() installs SIGINT and SIGTERM", () => {
+  test("listen() installs SIGHUP (a closed terminal or session), SIGINT and SIGTERM", () => {
     const installed: string[] = [];
     lifecycle(new FakeServer(0)).life.listen((signal) => installed.push(signal));
-    expect(installed).toEqual(["SIGINT", "SIGTERM"]);
+    expect(installed).toEqual(["SIGHUP", "SIGINT", "SIGTERM"]);
   });
 });
