@@ -153,8 +153,12 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   } else {
     // The statement of the answer, which stop strings and the token limit must leave whole for the answer to count.
     const statement = stated === undefined ? undefined : answerLine(plan.format, stated);
-    const fits = (reply: ReplyText) => limitReply(reply.thoughts, reply.body, inline, { ...request, maxTokens: undefined }, statement).kept;
-    const reply = statement === undefined ? split : layoutForStops(split, statement, request.stop ?? [], fits);
+    const stops = request.stop;
+    // Laid out around stop strings only when there are some (no closure or copy on the usual path).
+    const reply =
+      statement === undefined || stops === undefined || stops.length === 0
+        ? split
+        : layoutForStops(split, statement, stops, (r: ReplyText) => limitReply(r.thoughts, r.body, inline, { ...request, maxTokens: undefined }, statement).kept);
     limited = limitReply(reply.thoughts, reply.body, inline, request, statement);
   }
   // A reply whose answer a stop string or the token limit cut off gives none, whatever it meant to say.
@@ -244,17 +248,22 @@ function limitReply(thoughts: string | undefined, body: string, inline: boolean,
   if (stops.length > 0) {
     if (thoughts) {
       const t = applyStop(thoughts, stops);
-      if (t.stopped) return { ...cutTokens(t.text, "", request.maxTokens), ...(t.word === undefined ? {} : { stoppingWord: t.word }), kept: statement === undefined };
+      if (t.stopped) return limited(cutTokens(t.text, "", request.maxTokens), t.word, statement === undefined);
     }
     const b = applyStop(body, stops);
     body = b.text;
     stoppingWord = b.word;
   }
   const cut = cutTokens(thoughts, body, request.maxTokens);
-  // A prefill's continuation may state the answer in another way: only a cut can lose it.
-  const kept = statement === undefined || statementKept(whole, cut.content, request.prefill === undefined ? statement : cut.content === whole ? "" : statement);
+  // Only a cut can lose the statement (statementKept holds for a whole reply, prefilled or not).
+  const kept = statement === undefined || statementKept(whole, cut.content, statement);
   // A stop string ends the reply only if the token limit did not end it first.
-  return stoppingWord === undefined || cut.finishReason === "length" ? { ...cut, kept } : { ...cut, stoppingWord, kept };
+  return limited(cut, cut.finishReason === "length" ? undefined : stoppingWord, kept);
+}
+
+/** A cut reply with its stopping word and whether its answer survived, as one literal (no spread copies on the hot path). */
+function limited(cut: Cut, stoppingWord: string | undefined, kept: boolean): Limited {
+  return { content: cut.content, reasoningContent: cut.reasoningContent, completionTokens: cut.completionTokens, finishReason: cut.finishReason, stoppingWord, kept };
 }
 
 /**
