@@ -1,5 +1,5 @@
-import { mkdir, rename, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { HubCoords } from "./hub.ts";
 import type { Row } from "./rows.ts";
 import { DatasetError } from "./types.ts";
@@ -101,13 +101,66 @@ export async function writeCache(cacheDir: string, coords: HubCoords, data: Cach
   };
   const tmp = tempPathFor(path);
   try {
-    await Bun.write(tmp, JSON.stringify(file));
+    await writeDurably(tmp, JSON.stringify(file));
     await rename(tmp, path);
+    await syncDirectory(dir);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw new DatasetError(`cannot write cache file ${path}: ${(err as Error).message}`);
   }
+  await removeStaleTemps(path);
   return path;
+}
+
+/** Writes and fsyncs `text`: after a power loss the renamed file holds the rows, not an empty file. */
+async function writeDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The rename itself is durable once the directory is synced; a file system that cannot sync a directory is left as it is. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // not supported here (some platforms refuse fsync on a directory): the data itself was synced
+  }
+}
+
+/** Temp files of `path` that a killed writer left behind (its pid no longer runs): removed after a successful write. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = /^(.*)\.(\d+)\.\d+\.tmp$/.exec(entry);
+    if (m === null || m[1] !== name || isRunning(Number(m[2]))) continue;
+    await unlink(join(dirname(path), entry)).catch(() => {});
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Unique per process and call, so concurrent writers never share a temp file. */

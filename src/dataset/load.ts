@@ -101,15 +101,15 @@ async function acquireHub(sources: readonly HubSource[], opts: HubOptions): Prom
       const why = cached.kind === "corrupt" ? `cache file ${cached.path} is corrupt (${cached.reason})` : `${label} is not in the cache at ${cached.path}`;
       throw new DatasetError(`${why} and --source cache allows nothing else`);
     }
-    if (cached.kind === "corrupt") {
-      if (opts.offline) throw new DatasetError(`cache file ${cached.path} is corrupt (${cached.reason}) and --offline forbids re-fetching`);
-      opts.log(`cache file ${cached.path} is corrupt (${cached.reason}); re-fetching`);
-    } else if (opts.offline) {
+    if (opts.offline) {
+      // --offline: the cache, then the snapshot; a corrupt cache file is as good as none.
+      const corrupt = cached.kind === "corrupt" ? `cache file ${cached.path} is corrupt (${cached.reason})` : undefined;
       const snapshot = snapshotFor(sources);
-      if (snapshot === undefined) throw new DatasetError(`${label} is not in the cache at ${cached.path} and --offline is set`);
-      opts.log(`${label} is not in the cache and --offline is set: serving ${name} from ${describeSnapshot(snapshot)}`);
+      if (snapshot === undefined) throw new DatasetError(`${corrupt ?? `${label} is not in the cache at ${cached.path}`} and --offline is set`);
+      opts.log(`${corrupt ?? `${label} is not in the cache`} and --offline is set: serving ${name} from ${describeSnapshot(snapshot)}`);
       return { kind: "snapshot", snapshot };
     }
+    if (cached.kind === "corrupt") opts.log(`cache file ${cached.path} is corrupt (${cached.reason}); re-fetching`);
     loaded.push(undefined);
   }
   if (loaded.every((l) => l !== undefined)) return { kind: "rows", loaded: loaded as LoadedRows[] };

@@ -42,6 +42,23 @@ describe("readCache / writeCache", () => {
     expect(onDisk).toMatchObject({ version: 1, source: AIME, sha256: rowsChecksum(rows), numRowsTotal: 2, partial: false });
   });
 
+  test("temp files a killed writer left (its pid gone) are removed by the next write; a live writer's are not", async () => {
+    const root = join(dir.path, "stale");
+    const path = cachePath(root, AIME);
+    await writeCache(root, AIME, data);
+    // pid 2^22 + 1 is above Linux's pid_max default (4,194,304): no process has it.
+    const stale = `${path}.4194305.123.tmp`;
+    const live = `${path}.${process.pid}.456.tmp`;
+    const other = `${path}.other.tmp`;
+    for (const f of [stale, live, other]) await writeFile(f, "{");
+    await writeCache(root, AIME, data);
+    const left = readdirSync(dirname(path)).map((f) => join(dirname(path), f));
+    expect(left).not.toContain(stale);
+    expect(left).toContain(live);
+    expect(left).toContain(other);
+    expect(await readCache(root, AIME)).toMatchObject({ kind: "hit" });
+  });
+
   test("corruption is detected: truncation, a flipped byte, a wrong version, another dataset's file", async () => {
     const root = join(dir.path, "corrupt");
     const path = await writeCache(root, AIME, data);

@@ -199,15 +199,23 @@ describe("cache", () => {
     expect(readdirSync(dirname(path))).toEqual(["train.json"]);
   });
 
-  test("offline with a corrupt cache file is an error", async () => {
+  test("offline with a corrupt cache file: the embedded snapshot with a notice, else an error naming the file", async () => {
     const dir = freshCache();
     await loadDataset(resolveDataset("aime"), opts(dir));
     const path = cachePath(dir, { repo: "AI-MO/aimo-validation-aime", config: "default", split: "train" });
     await writeFile(path, "{");
-    const err = await loadDataset(resolveDataset("aime"), opts(dir, { offline: true })).catch((e) => e);
+    const o = opts(dir, { offline: true });
+    const ds = await loadDataset(resolveDataset("aime"), o);
+    expect(ds.parts[0]).toMatchObject({ origin: "embedded", count: 90 });
+    expect(o.lines.at(-1)).toStartWith(`cache file ${path} is corrupt (not valid JSON) and --offline is set: serving aime from the embedded snapshot`);
+    // GSM8K's train split has no snapshot (only test is embedded).
+    await loadDataset(resolveDataset("gsm8k", { split: "train" }), opts(dir));
+    const train = cachePath(dir, { repo: "openai/gsm8k", config: "main", split: "train" });
+    await writeFile(train, "{");
+    const err = await loadDataset(resolveDataset("gsm8k", { split: "train" }), opts(dir, { offline: true })).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetError);
-    expect(err.message).toBe(`cache file ${path} is corrupt (not valid JSON) and --offline forbids re-fetching`);
-    expect(rowsRequests()).toHaveLength(1);
+    expect(err.message).toBe(`cache file ${train} is corrupt (not valid JSON) and --offline is set`);
+    expect(rowsRequests().length).toBeGreaterThan(1);
   });
 
   test("a failed fetch writes no cache file", async () => {
