@@ -23,6 +23,7 @@ import {
   type JsonValue,
   type SchemaObject,
 } from "./schema.ts";
+import { sampleFor } from "./regex-sample.ts";
 
 export { validateAgainstSchema, type JsonSchema, type JsonValue } from "./schema.ts";
 
@@ -314,7 +315,8 @@ function generateString(s: SchemaObject, hint: Hint, ctx: Context, variant: numb
   let chosen = fit(base);
   if (pattern !== undefined && !pattern.test(chosen)) {
     const candidates = [ctx.answer ?? "", ...Object.values(FORMAT_SAMPLES), "a", "A", "0", "1", "abc", "ABC", "x1", ""];
-    chosen = candidates.map(fit).find((c) => pattern.test(c)) ?? chosen;
+    // Then a string built from the pattern itself, as a grammar-constrained model would write one.
+    chosen = candidates.map(fit).find((c) => pattern.test(c)) ?? [sampleFor(s.pattern as string)].filter((c) => c !== undefined).map(fit).find((c) => pattern.test(c)) ?? chosen;
   }
   ctx.chars -= chosen.length;
   return chosen;
