@@ -68,8 +68,11 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
   const asked = tokenLimit(body);
   // Any negative limit is llama-server's -1 ("none of its own"); one above -n is capped to it (launch_slot_with_task).
   const nPredict = asked === undefined ? serverLimit : capped(Math.max(asked, -1), serverLimit);
+  const n = completionsWanted(body, ctx);
+  const prompts = parsePrompts(body.prompt);
   return {
-    prompts: parsePrompts(body.prompt),
+    // n_cmpl ([B]+): each prompt answered n times, one result (or choice) each, in order.
+    prompts: n === 1 ? prompts : prompts.flatMap((p) => Array.from({ length: n }, () => p)),
     stream,
     nPredict,
     limit: nPredict < 0 ? serverLimit : nPredict,
@@ -82,6 +85,15 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
   };
+}
+
+/** n_cmpl (alias n): how many completions of each prompt, at most -np as llama-server [B]+ checks. */
+function completionsWanted(body: Json, ctx: ServerContext): number {
+  const n = body.n_cmpl ?? body.n;
+  if (n === undefined || n === null) return 1;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw invalidRequest("'n' must be an integer of at least 1");
+  if (n > (ctx.parallel ?? slotsOf(ctx).total)) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
+  return n;
 }
 
 /** n_probs, else an integer `logprobs` (OpenAI's legacy field, read as n_probs); 0 when neither. */

@@ -394,3 +394,24 @@ describe("token probabilities on the completion routes (n_probs, logprobs, post_
     for (const n_probs of [-1, 1.5, "x"]) await expectError(await send(dropInContext(), post("/completion", { prompt: templated(2), n_probs })), 400, "invalid_request_error");
   });
 });
+
+describe("n (n_cmpl) on the completion routes, as llama-server [B]+", () => {
+  test("/v1/completions n 2: two choices of the one prompt, indexes 0 and 1, each decided on its own", async () => {
+    const body = await jsonOf(await send(dropInContext({ rate: 0.5, seed: 5 }), post("/v1/completions", { prompt: templated(1), n: 2 })));
+    expect(body.choices.map((c: any) => c.index)).toEqual([0, 1]);
+    expect(body.choices.every((c: any) => c.text.length > 0)).toBe(true);
+  });
+
+  test("/completion n_cmpl 3: an array of three results", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/completion", { prompt: templated(1), n_cmpl: 3 })));
+    expect(Array.isArray(body)).toBe(true);
+    expect(body.map((r: any) => r.index)).toEqual([0, 1, 2]);
+    expect(body.every((r: any) => boxedAnswer(r.content) === QUESTIONS[1]!.answer)).toBe(true);
+  });
+
+  test("above -np (4 slots by default): llama-server's 400; not an integer of at least 1: 400", async () => {
+    const error = await expectError(await send(dropInContext(), post("/completion", { prompt: templated(1), n: 9 })), 400, "invalid_request_error");
+    expect(error.message).toBe("n_cmpl cannot be greater than the number of slots, please increase -np");
+    for (const n of [0, 1.5, "2"]) await expectError(await send(dropInContext(), post("/v1/completions", { prompt: templated(1), n })), 400, "invalid_request_error");
+  });
+});
