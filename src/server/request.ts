@@ -229,12 +229,28 @@ function parseMessages(messages: unknown): { messages: PromptMessage[]; prefill:
     if (content === undefined && !(role === "assistant" && message.tool_calls !== undefined)) {
       throw invalidRequest(`messages[${i}] has no 'content'`);
     }
+    if (role === "assistant" && message.tool_calls !== undefined && message.tool_calls !== null) checkToolCalls(message.tool_calls);
     const text = contentText(content, i);
     if (text !== "") texts.push({ role, text });
     prefill = role === "assistant" && content !== undefined && content !== null ? text : undefined;
   });
   if (trailingAssistants > 1) throw invalidRequest("Cannot have 2 or more assistant messages at the end of the list.");
   return { messages: texts, prefill };
+}
+
+/** An assistant message's earlier tool calls, checked as common_chat_msgs_parse_oaicompat checks them. */
+function checkToolCalls(calls: unknown): void {
+  const fail = (detail: string) => invalidRequest(`Failed to parse messages: ${detail}`);
+  if (!Array.isArray(calls)) throw fail(`Expected 'tool_calls' to be an array, got ${JSON.stringify(calls)}`);
+  for (const call of calls) {
+    const dump = JSON.stringify(call);
+    if (!isObject(call) || call.type === undefined) throw fail(`Missing tool call type: ${dump}`);
+    if (call.type !== "function") throw fail(`Unsupported tool call type: ${dump}`);
+    const fn = call.function;
+    if (!isObject(fn) || typeof fn.name !== "string") throw fail(`Missing tool call name: ${dump}`);
+    // arguments: a string, or an object llama-server dumps to one.
+    if (fn.arguments !== undefined && typeof fn.arguments !== "string" && !isObject(fn.arguments)) throw fail(`Expected tool call arguments to be a string or an object: ${dump}`);
+  }
 }
 
 /** A message's text; text parts are joined by newlines, as a chat template would lay them out. */

@@ -373,3 +373,20 @@ describe("temperature, seed, reasoning_format and the prefill", () => {
     expect(parseChatRequest({ messages: [user("Q"), { role: "assistant", content: null, tool_calls: [] }] }).prefill).toBeUndefined();
   });
 });
+
+describe("an assistant message's earlier tool calls are checked as llama-server checks them", () => {
+  const history = (calls: unknown) => ({
+    messages: [user("What is 2+2?"), { role: "assistant", content: null, tool_calls: calls }, { role: "tool", tool_call_id: "abc", content: "4" }],
+  });
+  test("well formed (arguments a string or an object): accepted", () => {
+    for (const args of ['{"x":1}', { x: 1 }]) expect(parseChatRequest(history([{ id: "abc", type: "function", function: { name: "calc", arguments: args } }])).messages.length).toBe(2);
+  });
+  test.each([
+    [[{ id: "abc", function: { name: "calc", arguments: "{}" } }], "Missing tool call type"],
+    [[{ id: "abc", type: "code", function: { name: "calc" } }], "Unsupported tool call type"],
+    [[{ id: "abc", type: "function", function: { arguments: "{}" } }], "Missing tool call name"],
+    [{ id: "abc" }, "Expected 'tool_calls' to be an array"],
+  ])("%j: 400 %s", (calls, message) => {
+    expect(badRequest(() => parseChatRequest(history(calls))).message).toStartWith(`Failed to parse messages: ${message}`);
+  });
+});
