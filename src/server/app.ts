@@ -120,7 +120,7 @@ const notSupported = (message: string): Route => ({
 const HEALTH_BODY = JSON.stringify({ status: "ok" });
 
 const health: Route = { kind: "plain", reply: () => json(HEALTH_BODY) };
-const models: Route = { kind: "plain", reply: (ctx) => json(modelsBody(ctx.alias, ctx.aliases)) };
+const models: Route = { kind: "plain", reply: (ctx) => json(modelsBody(ctx.alias, ctx.aliases, ctx.faults?.loading === true)) };
 const chat: Route = { kind: "body", reply: chatCompletions };
 const native: Route = { kind: "body", reply: (body, ctx, request) => completionReply(nativeCompletion(body, ctx, () => request.signal)) };
 const embeddings = notSupported("This server does not support embeddings. Start it with `--embeddings`");

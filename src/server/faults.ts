@@ -205,6 +205,12 @@ export class Faults {
     return { kind: "midstream", cut: uniform(this.seed, [FAULT_STREAM, n, 2]) };
   }
 
+  /** Whether the --loading-ms phase still lasts. */
+  get loading(): boolean {
+    if (this.#loadingUntil !== 0 && this.#now() >= this.#loadingUntil) this.#loadingUntil = 0;
+    return this.#loadingUntil !== 0;
+  }
+
   /** While --loading-ms lasts: llama-server's 503 for every path but the model list; else undefined. */
   loadingReply(path: string, ctx: ServerContext): FaultReply | undefined {
     if (this.#loadingUntil === 0) return undefined;

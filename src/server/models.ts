@@ -1,5 +1,6 @@
 /** GET /v1/models in llama-server's shape: OpenAI's `data` plus the Ollama-style `models` list. */
-export function modelsBody(alias: string, aliases: readonly string[] = [alias]): string {
+/** `loading`: the model is still loading (--loading-ms), and llama-server [A] lists it with `meta: null`. */
+export function modelsBody(alias: string, aliases: readonly string[] = [alias], loading = false): string {
   return JSON.stringify({
     models: [
       {
@@ -25,7 +26,7 @@ export function modelsBody(alias: string, aliases: readonly string[] = [alias]):
         object: "model",
         created: Math.floor(Date.now() / 1000),
         owned_by: "llamacpp",
-        meta: { vocab_type: 2, n_vocab: 128256, n_ctx: 8192, n_ctx_train: 131072, n_embd: 4096, n_params: 8030261312, size: 4912898304 },
+        meta: loading ? null : { vocab_type: 2, n_vocab: 128256, n_ctx: 8192, n_ctx_train: 131072, n_embd: 4096, n_params: 8030261312, size: 4912898304 },
       },
     ],
   });

@@ -371,11 +371,14 @@ describe("--loading-ms", () => {
     const chatLoading = await handle(chat(0), ctx);
     expect(chatLoading.status).toBe(503);
     expect(chatLoading.headers.get("retry-after")).toBeNull();
-    // llama-server [A] lets the model list through while it loads.
-    expect((await handle(get("/v1/models"), ctx)).status).toBe(200);
+    // llama-server [A] lets the model list through while it loads, its meta null until the model is in.
+    const listed = await handle(get("/v1/models"), ctx);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { data: { meta: unknown }[] }).data[0]!.meta).toBeNull();
     expect(faultCount(metrics, "loading")).toBe(6);
     now = 1500;
     expect((await handle(get("/health"), ctx)).status).toBe(200);
+    expect(((await (await handle(get("/v1/models"), ctx)).json()) as { data: { meta: unknown }[] }).data[0]!.meta).not.toBeNull();
     expect((await handle(chat(0), ctx)).status).toBe(401);
   });
 });
