@@ -76,7 +76,7 @@ describe("default dataset (aime) through the datasets-server", () => {
     await offline.stop();
   });
 
-  test("a corrupt cache file is reported and fetched again (with --offline: one-line error)", async () => {
+  test("a corrupt cache file is reported and fetched again (with --offline: the embedded snapshot, with a notice)", async () => {
     const f = fake();
     const cacheDir = tempDir("corrupt-cache");
     const args = ["--datasets-server", f.url, "--success-rate", "1", "--quiet"];
@@ -87,10 +87,11 @@ describe("default dataset (aime) through the datasets-server", () => {
     const good = await Bun.file(path).text();
     await Bun.write(path, good.slice(0, good.length >> 1)); // truncated
 
-    const offline = await runToExit([...args, "--offline", "--cache-dir", cacheDir, "--port", "0"]);
-    expect(offline.exitCode).not.toBe(0);
-    expect(offline.stderrLines).toHaveLength(1);
-    expect(offline.stderrLines[0]).toMatch(/corrupt/i);
+    const offline = await startSim({ args: [...args, "--offline"], cacheDir });
+    expect(offline.stderrLines.slice(0, offline.bannerEnd).some((l) => /corrupt .* --offline is set: serving aime from the embedded snapshot/i.test(l))).toBe(true);
+    expect(offline.banner.dataset).toContain("embedded");
+    await answersCorrectly(offline, [11]);
+    await offline.stop();
 
     const before = rowsRequests(f).length;
     const sim = await startSim({ args, cacheDir });
