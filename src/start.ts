@@ -11,7 +11,7 @@ import { openAppend } from "./decide/records.ts";
 import { runReconcile } from "./reconcile/run.ts";
 import { startServer } from "./server/app.ts";
 import { faultSummary } from "./server/faults.ts";
-import { buildRuntime, deciderOptions, type Runtime } from "./server/runtime.ts";
+import { buildRuntime, deciderOptions, modelNames, type Runtime } from "./server/runtime.ts";
 import { Lifecycle } from "./server/shutdown.ts";
 import { WorkerPool, WorkerStartError, workerCount } from "./server/workers.ts";
 import { writeStderr } from "./stderr.ts";
@@ -158,7 +158,7 @@ function printBanner(config: Config, dataset: Dataset, duplicates: number, url: 
     `  questions:    ${dataset.questions.length}${dataset.partial ? " (partial split: the datasets-server served only part of it)" : ""}${duplicates ? `, ${duplicates} duplicate texts` : ""}`,
     `  success rate: ${config.successRate}`,
     `  seed:         ${config.seed}${config.seedGiven ? "" : " (random; pass --seed to replay)"}`,
-    `  model:        ${config.alias}`,
+    `  model:        ${modelNames(config.alias).alias}`,
     ...(faults ? [`  faults:       ${faults}`] : []),
     ...(threads > 1 ? [`  http threads: ${threads} workers sharing the port (--threads-http)`] : []),
     `  ready in:     ${loadMs.toFixed(0)} ms`,

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HubCoords } from "./hub.ts";
 import type { Row } from "./rows.ts";
@@ -137,7 +137,11 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Temp files of `path` that a killed writer left behind (its pid no longer runs): removed after a successful write. */
+/**
+ * Temp files of `path` that a killed writer left behind, removed after a successful write: its pid no
+ * longer runs and the file is over ten minutes old (a cache directory shared between containers may
+ * hold a live writer whose pid this process cannot see).
+ */
 async function removeStaleTemps(path: string): Promise<void> {
   const name = basename(path);
   let entries: string[];
@@ -149,9 +153,13 @@ async function removeStaleTemps(path: string): Promise<void> {
   for (const entry of entries) {
     const m = /^(.*)\.(\d+)\.\d+\.tmp$/.exec(entry);
     if (m === null || m[1] !== name || isRunning(Number(m[2]))) continue;
-    await unlink(join(dirname(path), entry)).catch(() => {});
+    const file = join(dirname(path), entry);
+    const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > STALE_TEMP_MS) await unlink(file).catch(() => {});
   }
 }
+
+const STALE_TEMP_MS = 10 * 60 * 1000;
 
 function isRunning(pid: number): boolean {
   try {

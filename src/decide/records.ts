@@ -160,14 +160,28 @@ export class Ledger implements LedgerLike {
 export function openAppend(file: string): number {
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const fd = openSync(file, "a+");
-    const size = fstatSync(fd).size;
-    const last = Buffer.alloc(1);
-    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, "\n");
-    return fd;
+    endLastLine(file);
+    return openSync(file, "a");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`--ledger: cannot open "${file}" for appending: ${reason}`);
+  }
+}
+
+/** Ends a file's cut last line with a newline; a file that cannot be read (write-only) is left as it is. */
+function endLastLine(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, "r+");
+  } catch {
+    return; // missing (created by the append) or not readable
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    if (size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a) writeSync(fd, "\n", size);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -203,8 +217,8 @@ export function readLedgerFile(path: string, onTorn?: (line: number) => void): L
       value = JSON.parse(line);
     } catch {
       if (last && torn) break;
-      // As the writer starts every record (a hand-edited line, with spaces, is an error).
-      if (/^\{"seq":\d/.test(line)) {
+      // As the writer starts every record, or a piece of that start (a hand-edited line, with spaces, is an error).
+      if (/^\{"seq":\d/.test(line) || '{"seq":'.startsWith(line)) {
         onTorn?.(i + 1);
         continue;
       }

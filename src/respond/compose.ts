@@ -120,9 +120,9 @@ export function composeReply(input: ComposeInput): ComposedReply {
   const thoughts = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: options.reasoningTokens, seed, keys: [...keys, THOUGHT_KEY], choices });
   if (written === null) {
     // Nothing a grader could read as an answer in the last lines of content: no summary restating the
-    // problem's numbers, and thoughts shown inline end in paragraphs of giving up, without digits.
-    const shownThoughts = style === "think" ? withoutDigitsAtEnd(thoughts, seed, keys) : thoughts;
-    return { verdict, gold, given, written, form, style, format, thoughts: shownThoughts, thinkInline: style === "think", body: closing };
+    // problem's numbers, and thoughts ending in paragraphs of giving up, without digits (they are shown
+    // inline in the think style, and in any style under reasoning_format none, a prefill or /completion).
+    return { verdict, gold, given, written, form, style, format, thoughts: withoutAnswersAtEnd(thoughts, seed, keys), thinkInline: style === "think", body: closing };
   }
   // The visible part of a reasoning model's reply: a short worked summary, then the answer.
   const summary = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: 60, seed, keys: [...keys, SUMMARY_KEY], choices });
@@ -132,21 +132,24 @@ export function composeReply(input: ComposeInput): ComposedReply {
 
 /** Graders read the last 10 lines of content: the paragraphs of inline thoughts that fall among them. */
 const GRADED_PARAGRAPHS = 4;
-/** Paragraphs of a model giving up: no digit, no answer cue, no option letter. */
+/** Paragraphs of a model giving up: no digit, no answer cue, no one-letter word (option letters, "I", "a"). */
 const GIVING_UP = [
   "Hmm, something here does not add up.",
   "Let me step back and look at the setup again.",
   "None of these intermediate values feels reliable.",
-  "I keep going around in circles on this one.",
-  "Maybe I misread what is being asked.",
-  "I cannot pin down a final value with confidence.",
+  "This keeps going around in circles.",
+  "Maybe the question means something else.",
+  "No final value can be pinned down with confidence.",
 ];
 
-/** `thoughts` ending in paragraphs without digits, as many as a grader reads after `</think>` and one closing line. */
-function withoutDigitsAtEnd(thoughts: string, seed: number, keys: readonly number[]): string {
+/** What a grader could read as an answer: a digit, or a one-letter word (an option letter; "a" and "I" under a case-blind regex). */
+const READABLE = /\d|\b[A-Za-z]\b/;
+
+/** `thoughts` ending in paragraphs with nothing readable as an answer, as many as a grader reads after `</think>` and one closing line. */
+function withoutAnswersAtEnd(thoughts: string, seed: number, keys: readonly number[]): string {
   const paragraphs = thoughts === "" ? [] : thoughts.split("\n\n");
   let clean = 0;
-  while (clean < paragraphs.length && clean < GRADED_PARAGRAPHS && !/\d/.test(paragraphs[paragraphs.length - 1 - clean]!)) clean++;
+  while (clean < paragraphs.length && clean < GRADED_PARAGRAPHS && !READABLE.test(paragraphs[paragraphs.length - 1 - clean]!)) clean++;
   const start = below(GIVING_UP.length, seed, [...keys, GIVE_UP_KEY]);
   for (let i = clean; i < GRADED_PARAGRAPHS; i++) paragraphs.push(GIVING_UP[(start + i) % GIVING_UP.length]!);
   return paragraphs.join("\n\n");

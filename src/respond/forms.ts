@@ -7,7 +7,7 @@ import { below } from "../decide/random.ts";
  */
 export interface WrittenAnswer {
   readonly written: string;
-  /** "canonical", "thousands", "decimal-zero", "trailing-zero", "integer", "fraction-to-decimal", "decimal-to-fraction", "dfrac", "frac", "parens-letter", "bare-letter". */
+  /** "canonical", "thousands", "ungrouped", "decimal-zero", "trailing-zero", "integer", "fraction-to-decimal", "decimal-to-fraction", "dfrac", "frac", "parens-letter", "bare-letter". */
   readonly form: string;
 }
 
@@ -85,6 +85,9 @@ function groupThousands(whole: string): string {
 
 function numberForms(answer: string): WrittenAnswer[] {
   const forms: WrittenAnswer[] = [];
+  // A gold written with separators (GSM8K's "43,500"): the same number without them.
+  const grouped = /^(-?)(\d{1,3}(?:,\d{3})+)(\.\d+)?$/.exec(answer);
+  if (grouped) return [{ written: `${grouped[1]}${grouped[2]!.replaceAll(",", "")}${grouped[3] ?? ""}`, form: "ungrouped" }];
   const plain = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?$/.exec(answer);
   if (plain) {
     const [, sign, whole, fraction] = plain;

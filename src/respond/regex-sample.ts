@@ -14,6 +14,8 @@ type Node =
 
 /** The longest a quantifier's least count may be: a client's {100000} must not make one reply unbounded. */
 const MAX_REPEAT = 4096;
+/** The longest sample: nested quantifiers multiply ((?:a{4096}){4096}), so the rendering itself is bounded. */
+const MAX_SAMPLE = 1 << 16;
 
 class Unsupported extends Error {}
 
@@ -160,10 +162,15 @@ function render(node: Node): string {
     case "repeat": {
       // A `*` or `?` of nothing is fine for a match; one round makes the sample look like the field.
       const once = render(node.node);
-      return once.repeat(Math.max(node.min, node.min === 0 && once.length <= 8 ? 1 : 0));
+      const times = Math.max(node.min, node.min === 0 && once.length <= 8 ? 1 : 0);
+      if (once.length * times > MAX_SAMPLE) throw new Unsupported("sample too long");
+      return once.repeat(times);
     }
-    case "alt":
-      return node.options[0]!.map(render).join("");
+    case "alt": {
+      const text = node.options[0]!.map(render).join("");
+      if (text.length > MAX_SAMPLE) throw new Unsupported("sample too long");
+      return text;
+    }
   }
 }
 

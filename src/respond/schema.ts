@@ -284,7 +284,7 @@ function checkCombinators(value: unknown, s: SchemaObject, root: JsonSchema, pat
 
 const TYPE_NAMES: ReadonlySet<string> = new Set(["null", "boolean", "integer", "number", "string", "array", "object"]);
 /** Keywords whose value is one subschema, and those whose value is a list or a map of them. */
-const SUBSCHEMA = ["items", "additionalProperties", "not", "contains", "propertyNames", "additionalItems", "unevaluatedItems", "unevaluatedProperties", "if", "then", "else"];
+const SUBSCHEMA = ["additionalProperties", "not", "contains", "propertyNames", "additionalItems", "unevaluatedItems", "unevaluatedProperties", "if", "then", "else"];
 const SUBSCHEMA_LISTS = ["anyOf", "oneOf", "allOf", "prefixItems"];
 const SUBSCHEMA_MAPS = ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"];
 
@@ -307,6 +307,9 @@ export function schemaError(schema: JsonSchema, depth = 0): string | undefined {
   }
   const subschemas: unknown[] = [];
   for (const key of SUBSCHEMA) if (schema[key] !== undefined) subschemas.push(schema[key]);
+  // items: one subschema, or (drafts 4-7) a tuple of them.
+  if (Array.isArray(schema.items)) subschemas.push(...(schema.items as unknown[]));
+  else if (schema.items !== undefined) subschemas.push(schema.items);
   for (const key of SUBSCHEMA_LISTS) if (Array.isArray(schema[key])) subschemas.push(...(schema[key] as unknown[]));
   for (const key of SUBSCHEMA_MAPS) if (isSchemaObject(schema[key])) subschemas.push(...Object.values(schema[key] as SchemaObject));
   for (const sub of subschemas) {

@@ -32,6 +32,11 @@ function aimeLike(min: number, max: number): { min: number; max: number } {
   return min >= 0 && max <= 999 ? { min: 0, max: 999 } : { min, max };
 }
 
+const GROUPED_INTEGER = /^-?\d{1,3}(?:,\d{3})+$/;
+
+/** "-43500" -> "-43,500". */
+const groupThousands = (integer: string): string => integer.replace(/\B(?=(\d{3})+$)/g, ",");
+
 /**
  * A plausible wrong answer, never equal to `gold`: an integer near the gold one inside the
  * dataset's range (AIME: 0..999), a perturbed number inside a LaTeX answer, or another
@@ -39,6 +44,10 @@ function aimeLike(min: number, max: number): { min: number; max: number } {
  */
 export function wrongAnswer(gold: string, pool: AnswerPool, seed: number, keys: readonly number[]): string {
   if (INTEGER.test(gold) && Number.isSafeInteger(Number(gold))) return wrongInteger(Number(gold), pool, seed, keys);
+  // A gold written with thousands separators (GSM8K's "43,500"): a nearby integer, written the same way.
+  if (GROUPED_INTEGER.test(gold) && Number.isSafeInteger(Number(gold.replaceAll(",", "")))) {
+    return groupThousands(wrongInteger(Number(gold.replaceAll(",", "")), pool, seed, keys));
+  }
   if (DECIMAL.test(gold)) return wrongDecimal(gold, seed, keys);
   const digitRuns = [...gold.matchAll(DIGITS)];
   if (digitRuns.length > 0) {

@@ -4,7 +4,7 @@ import { detectJudge } from "../judge/detect.ts";
 import { judgeReply } from "../judge/reply.ts";
 import { composeReply, type ComposedReply, type ReplyPlan } from "../respond/compose.ts";
 import { continueFrom } from "../respond/prefill.ts";
-import { answerLine } from "../respond/format.ts";
+import { answerLine, type AnswerFormat } from "../respond/format.ts";
 import { applyStop, layoutForStops, statementKept, type ReplyText } from "../respond/stop.ts";
 import { jsonReply, type ResponseFormat } from "../respond/structured.ts";
 import { toolCallReply, type ToolCall, type ToolChoice, type ToolSpec } from "../respond/tools.ts";
@@ -149,17 +149,15 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   } else if (request.responseFormat !== undefined) {
     // Grammar-constrained output is JSON from the first token: no inline thoughts before it.
     const json = jsonReply(request.responseFormat, stated, split.thoughts ?? composed.body, seed, decision.keys);
-    limited = limitReply(inline ? undefined : split.thoughts, json, false, request, stated);
+    limited = limitReply(inline ? undefined : split.thoughts, json, false, request, stated, undefined);
   } else {
-    // The statement of the answer, which stop strings and the token limit must leave whole for the answer to count.
-    const statement = stated === undefined ? undefined : answerLine(plan.format, stated);
     const stops = request.stop;
     // Laid out around stop strings only when there are some (no closure or copy on the usual path).
     const reply =
-      statement === undefined || stops === undefined || stops.length === 0
+      stated === undefined || stops === undefined || stops.length === 0
         ? split
-        : layoutForStops(split, statement, stops, (r: ReplyText) => limitReply(r.thoughts, r.body, inline, { ...request, maxTokens: undefined }, statement).kept);
-    limited = limitReply(reply.thoughts, reply.body, inline, request, statement);
+        : layoutForStops(split, answerLine(plan.format, stated), stops, (r: ReplyText) => limitReply(r.thoughts, r.body, inline, { ...request, maxTokens: undefined }, stated, plan.format).kept);
+    limited = limitReply(reply.thoughts, reply.body, inline, request, stated, plan.format);
   }
   // A reply whose answer a stop string or the token limit cut off gives none, whatever it meant to say.
   if (!limited.kept && plan.verdict !== "no-answer") plan = { ...plan, verdict: "no-answer" };
@@ -234,9 +232,10 @@ type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
 
 /**
  * The reply as generated: a prefill is continued, stop strings end it, then the token limit.
- * `statement`: the text that states the answer; `kept` says whether it survived whole.
+ * `written`: the answer as the reply writes it, stated in `format`'s line (undefined: as it is, in
+ * JSON); `kept` says whether a cut left the statement readable.
  */
-function limitReply(thoughts: string | undefined, body: string, inline: boolean, request: AnswerRequest, statement?: string): Limited {
+function limitReply(thoughts: string | undefined, body: string, inline: boolean, request: AnswerRequest, written?: string, format?: AnswerFormat): Limited {
   const stops = request.stop ?? [];
   if (thoughts !== undefined && thoughts !== "" && inline) {
     body = `<think>\n${thoughts}\n</think>\n\n${body}`;
@@ -248,17 +247,27 @@ function limitReply(thoughts: string | undefined, body: string, inline: boolean,
   if (stops.length > 0) {
     if (thoughts) {
       const t = applyStop(thoughts, stops);
-      if (t.stopped) return limited(cutTokens(t.text, "", request.maxTokens), t.word, statement === undefined);
+      if (t.stopped) return limited(cutTokens(t.text, "", request.maxTokens), t.word, written === undefined);
     }
     const b = applyStop(body, stops);
     body = b.text;
     stoppingWord = b.word;
   }
   const cut = cutTokens(thoughts, body, request.maxTokens);
-  // Only a cut can lose the statement (statementKept holds for a whole reply, prefilled or not).
-  const kept = statement === undefined || statementKept(whole, cut.content, statement);
+  // Only a cut can lose the answer; the statement is written out only then.
+  const kept = written === undefined || cut.content.length >= whole.length || answerReadable(whole, cut.content, written, format);
   // A stop string ends the reply only if the token limit did not end it first.
   return limited(cut, cut.finishReason === "length" ? undefined : stoppingWord, kept);
+}
+
+/**
+ * Whether a cut reply still states its answer: its statement (format's line without the final
+ * period, which no grader needs) ends within the content; where the reply holds no such line (a
+ * prefill's continuation, JSON), the answer itself does.
+ */
+function answerReadable(whole: string, content: string, written: string, format: AnswerFormat | undefined): boolean {
+  const line = format === undefined ? undefined : answerLine(format, written).replace(/\.$/, "");
+  return (line !== undefined && statementKept(whole, content, line)) || ((line === undefined || !whole.includes(line)) && statementKept(whole, content, written));
 }
 
 /** A cut reply with its stopping word and whether its answer survived, as one literal (no spread copies on the hot path). */

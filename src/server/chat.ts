@@ -7,9 +7,8 @@ import { answerPrompt, promptTokens, type Answer, type AnswerRequest, type ChatO
 import type { Verdict } from "../decide/decide.ts";
 import type { ServerContext } from "./context.ts";
 import { settingsOf, taskParams } from "./props.ts";
-import { invalidRequest } from "./errors.ts";
 import { cutsOf, pieceOf, pieceOrdinal, type EventTable } from "./event-table.ts";
-import { capped, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
+import { capped, checkChoices, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import type { Pacer } from "./pacing.ts";
 import { slotsOf } from "./slots.ts";
 import { SplitEvents } from "./split-events.ts";
@@ -72,7 +71,7 @@ interface PreparedChat {
 function prepareChat(ctx: ServerContext, request: ChatRequest, override: Verdict | undefined): PreparedChat {
   const slots = slotsOf(ctx);
   const parallel = ctx.parallel ?? slots.total;
-  if (request.n > parallel) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
+  checkChoices(request.n, parallel);
   const tokensIn = promptTokens(request.messages);
   checkContext(tokensIn, slots.nCtx);
   const serverLimit = settingsOf(ctx).nPredict;

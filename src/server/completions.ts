@@ -8,7 +8,7 @@ import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
 import { optionalBoolean, optionalNumber, parseStop, tokenLimit } from "./request.ts";
 import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
-import { capped, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
+import { capped, checkChoices, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
 import { slotsOf } from "./slots.ts";
 import { SSE_DONE, sseEvent } from "./sse.ts";
@@ -92,7 +92,7 @@ function completionsWanted(body: Json, ctx: ServerContext): number {
   const n = body.n_cmpl ?? body.n;
   if (n === undefined || n === null) return 1;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw invalidRequest("'n' must be an integer of at least 1");
-  if (n > (ctx.parallel ?? slotsOf(ctx).total)) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
+  checkChoices(n, ctx.parallel ?? slotsOf(ctx).total);
   return n;
 }
 
@@ -183,11 +183,8 @@ function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: rea
   const nCtx = slotsOf(ctx).nCtx;
   return request.prompts.map((prompt, i) => {
     const { maxTokens, byContext } = generationLimit(request.limit, tokensIn[i]!, nCtx);
-    // A text completion has no separate reasoning channel: thoughts stay in the text.
-    let answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none", stop: request.stop, temperature: request.temperature, seed: request.seed });
-    if (answer.reasoningContent) {
-      answer = { ...answer, content: `<think>\n${answer.reasoningContent}\n</think>\n\n${answer.content}`, reasoningContent: undefined };
-    }
+    // A text completion has no separate reasoning channel: reasoning_format none keeps thoughts in the text.
+    const answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none", stop: request.stop, temperature: request.temperature, seed: request.seed });
     return { answer, truncated: byContext && answer.finishReason === "length" };
   });
 }

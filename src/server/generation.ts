@@ -1,6 +1,6 @@
 import type { ChatOutcome } from "./answer.ts";
 import type { ServerContext } from "./context.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, invalidRequest } from "./errors.ts";
 import { inTokenOrder, type EventTable } from "./event-table.ts";
 import { PacedEvents } from "./paced-stream.ts";
 import { Pacer, realTime, type PacingConfig, type Timeline } from "./pacing.ts";
@@ -147,6 +147,11 @@ export function checkContext(promptTokens: number, nCtx: number): void {
   if (promptTokens >= nCtx) {
     throw new HttpError(400, "exceed_context_size_error", CONTEXT_MESSAGE, { n_prompt_tokens: promptTokens, n_ctx: nCtx });
   }
+}
+
+/** n_cmpl (n): at most one completion per slot, llama-server's 400 above -np. */
+export function checkChoices(n: number, slots: number): void {
+  if (n > slots) throw invalidRequest("n_cmpl cannot be greater than the number of slots, please increase -np");
 }
 
 /** A request's token limit under the server's -n: llama-server lowers one above a positive -n to it (-1 stays -1). */

@@ -1,5 +1,7 @@
-/** GET /v1/models in llama-server's shape: OpenAI's `data` plus the Ollama-style `models` list. */
-/** `loading`: the model is still loading (--loading-ms), and llama-server [A] lists it with `meta: null`. */
+/**
+ * GET /v1/models in llama-server's shape: OpenAI's `data` plus the Ollama-style `models` list.
+ * `loading`: the model is still loading (--loading-ms), and llama-server [A] lists it with `meta: null`.
+ */
 export function modelsBody(alias: string, aliases: readonly string[] = [alias], loading = false): string {
   return JSON.stringify({
     models: [

@@ -97,17 +97,17 @@ export function parseStop(stop: unknown): string[] {
 
 const isSchema = (value: unknown): value is JsonSchema => typeof value === "boolean" || isObject(value);
 
-/**
- * llama-server's oaicompat_chat_params_parse: the top-level `json_schema` (not with `grammar`),
- * overridden by `response_format` json_schema's inner `schema`, or json_object's `schema`.
- * An empty schema ({}) means any JSON, as for json_object.
- */
 /** A schema no grammar can be built from: llama-server's 400 from json_schema_to_grammar. */
 function checkSchema(schema: unknown): void {
   const error = isSchema(schema) ? schemaError(schema) : undefined;
   if (error !== undefined) throw invalidRequest(`JSON schema conversion failed:\n${error}`);
 }
 
+/**
+ * llama-server's oaicompat_chat_params_parse: the top-level `json_schema` (not with `grammar`),
+ * overridden by `response_format` json_schema's inner `schema`, or json_object's `schema`.
+ * An empty schema ({}) means any JSON, as for json_object.
+ */
 function parseResponseFormat(body: Json): ResponseFormat | undefined {
   const format = responseFormatOf(body);
   checkSchema(format?.schema);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, statSync } from "node:fs";
-import { open, writeFile } from "node:fs/promises";
+import { open, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { cachePath, readCache, rowsChecksum, tempPathFor, writeCache, type CachedSplit } from "../../src/dataset/cache.ts";
 import { DatasetError } from "../../src/dataset/types.ts";
@@ -42,18 +42,22 @@ describe("readCache / writeCache", () => {
     expect(onDisk).toMatchObject({ version: 1, source: AIME, sha256: rowsChecksum(rows), numRowsTotal: 2, partial: false });
   });
 
-  test("temp files a killed writer left (its pid gone) are removed by the next write; a live writer's are not", async () => {
+  test("temp files a killed writer left (pid gone, over ten minutes old) are removed by the next write; others are not", async () => {
     const root = join(dir.path, "stale");
     const path = cachePath(root, AIME);
     await writeCache(root, AIME, data);
     // pid 2^22 + 1 is above Linux's pid_max default (4,194,304): no process has it.
     const stale = `${path}.4194305.123.tmp`;
+    const recent = `${path}.4194305.789.tmp`; // a writer in another container may still own it
     const live = `${path}.${process.pid}.456.tmp`;
     const other = `${path}.other.tmp`;
-    for (const f of [stale, live, other]) await writeFile(f, "{");
+    for (const f of [stale, recent, live, other]) await writeFile(f, "{");
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const f of [stale, live, other]) await utimes(f, hourAgo, hourAgo);
     await writeCache(root, AIME, data);
     const left = readdirSync(dirname(path)).map((f) => join(dirname(path), f));
     expect(left).not.toContain(stale);
+    expect(left).toContain(recent);
     expect(left).toContain(live);
     expect(left).toContain(other);
     expect(await readCache(root, AIME)).toMatchObject({ kind: "hit" });

@@ -232,6 +232,11 @@ describe("readLedgerFile", () => {
     appendFileSync(file, JSON.stringify({ seq: 3, ...sample(2) }).slice(0, 40));
     expect(readLedgerFile(file)).toEqual([a, b]);
 
+    // Torn within its first bytes: still a piece of a record's start, skipped.
+    const early = freshFile();
+    writeFileSync(early, `${JSON.stringify(a)}\n{"se\n${JSON.stringify(b)}\n`);
+    expect(readLedgerFile(early)).toEqual([a, b]);
+
     const bad = freshFile();
     writeFileSync(bad, `${JSON.stringify(a)}\n{"seq": 2, oops\n${JSON.stringify(b)}\n`);
     expect(() => readLedgerFile(bad)).toThrow(/:2: not a JSON line/);

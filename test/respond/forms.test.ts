@@ -166,3 +166,10 @@ describe("exactValue", () => {
     for (const text of ["", "1/0", "\\frac{1}{0}", "1,00", "\\sqrt{2}", "x", "1e5", "+5", ".5"]) expect(exactValue(text)).toBeUndefined();
   });
 });
+
+describe("a gold written with separators", () => {
+  test("its varied form is the same number without them", () => {
+    expect(variedForm("43,500", "number", 1, [1])).toEqual({ written: "43500", form: "ungrouped" });
+    expect(variedForm("-1,234,567.5", "number", 1, [1])).toEqual({ written: "-1234567.5", form: "ungrouped" });
+  });
+});

@@ -167,3 +167,19 @@ describe("wrongAnswer", () => {
     expect(wrongAnswer("\\pi", only("\\pi"), 1, [0, 0]).length).toBeGreaterThan(0);
   });
 });
+
+describe("golds written with thousands separators (GSM8K's \"43,500\")", () => {
+  test("property: a wrong answer is another integer near it, written with separators too", () => {
+    const pool = answerPool(["43,500", "18", "1,200", "72"]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 99_999_999 }), fc.nat(), (n, seed) => {
+        const gold = n.toLocaleString("en-US");
+        const wrong = wrongAnswer(gold, pool, seed, [1]);
+        expect(wrong).toMatch(/^-?\d{1,3}(?:,\d{3})*$/);
+        expect(wrong).not.toBe(gold);
+        expect(Number(wrong.replaceAll(",", ""))).not.toBe(n);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

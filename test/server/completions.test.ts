@@ -396,7 +396,7 @@ describe("token probabilities on the completion routes (n_probs, logprobs, post_
 });
 
 describe("n (n_cmpl) on the completion routes, as llama-server [B]+", () => {
-  test("/v1/completions n 2: two choices of the one prompt, indexes 0 and 1, each decided on its own", async () => {
+  test("/v1/completions n 2: two choices of the one prompt, indexes 0 and 1", async () => {
     const body = await jsonOf(await send(dropInContext({ rate: 0.5, seed: 5 }), post("/v1/completions", { prompt: templated(1), n: 2 })));
     expect(body.choices.map((c: any) => c.index)).toEqual([0, 1]);
     expect(body.choices.every((c: any) => c.text.length > 0)).toBe(true);

@@ -278,7 +278,8 @@ describe("schemas no grammar can be built from: 400, as llama-server's json_sche
     }
   });
   test("valid schemas, booleans and unknown keywords pass", () => {
-    for (const schema of [true, {}, { type: ["string", "null"] }, { type: "object", properties: { a: { type: "integer", "x-extra": 1 } }, additionalProperties: false }]) {
+    const tuple = { type: "array", items: [{ type: "string" }, { type: "integer" }], additionalItems: false };
+    for (const schema of [true, {}, { type: ["string", "null"] }, { type: "object", properties: { a: { type: "integer", "x-extra": 1 } }, additionalProperties: false }, tuple]) {
       expect(parseChatRequest({ messages: [user("hi")], json_schema: schema }).responseFormat).toEqual({ type: "json_schema", schema });
     }
   });

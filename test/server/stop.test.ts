@@ -42,6 +42,13 @@ describe("chat: the answer comes before the stop strings", () => {
     expect(verdicts(oracle)).toEqual(["correct"]);
   });
 
+  test('a stop at the statement\'s final "." leaves the answer readable: still recorded as given', async () => {
+    const { ctx, oracle } = withOracle();
+    const body = await jsonOf(await send(ctx, post("/v1/chat/completions", { messages: [{ role: "user", content: q.text }], stop: ["."] })));
+    expect(body.choices[0].message.content).toBe(boxed.slice(0, -1));
+    expect(verdicts(oracle)).toEqual(["correct"]);
+  });
+
   test("a stop string inside the statement cuts the answer: the ledger records no answer", async () => {
     const { ctx, oracle } = withOracle();
     const body = await jsonOf(await send(ctx, post("/v1/chat/completions", { messages: [{ role: "user", content: q.text }], stop: ["boxed"] })));
