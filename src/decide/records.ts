@@ -217,8 +217,9 @@ export function readLedgerFile(path: string, onTorn?: (line: number) => void): L
       value = JSON.parse(line);
     } catch {
       if (last && torn) break;
-      // As the writer starts every record, or a piece of that start (a hand-edited line, with spaces, is an error).
-      if (/^\{"seq":\d/.test(line) || '{"seq":'.startsWith(line)) {
+      // As the writer starts every record, or a piece of that start long enough not to be another
+      // file's "{" line (a hand-edited line, with spaces, is an error).
+      if (/^\{"seq":\d/.test(line) || (line.length >= 3 && '{"seq":'.startsWith(line))) {
         onTorn?.(i + 1);
         continue;
       }
