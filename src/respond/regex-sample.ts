@@ -80,12 +80,16 @@ class Parser {
     const pick = ESCAPES[e];
     if (pick !== undefined) return { kind: "char", pick };
     if (/[1-9k]/.test(e)) throw new Unsupported("back-reference");
-    if (e === "u" || e === "x") {
-      const hex = e === "u" ? this.source.slice(this.#at, this.#at + 4) : this.source.slice(this.#at, this.#at + 2);
-      this.#at += hex.length;
-      return { kind: "char", pick: String.fromCharCode(Number.parseInt(hex, 16)) };
-    }
+    if (e === "u" || e === "x") return { kind: "char", pick: this.#hexChar(e) };
     return { kind: "char", pick: e }; // an escaped literal: \. \- \/ \( …
+  }
+
+  /** The character of a `\uXXXX` or `\xXX` escape whose letter was just read. */
+  #hexChar(e: string): string {
+    const hex = this.source.slice(this.#at, this.#at + (e === "u" ? 4 : 2));
+    if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== (e === "u" ? 4 : 2)) throw new Unsupported("bad hex escape");
+    this.#at += hex.length;
+    return String.fromCharCode(Number.parseInt(hex, 16));
   }
 
   /** `[...]`: the first character the class allows (for a negated class, one it does not list). */
@@ -101,7 +105,7 @@ class Parser {
       let ch = c;
       if (c === "\\") {
         const e = this.source[this.#at++]!;
-        ch = ESCAPES[e] ?? e;
+        ch = e === "u" || e === "x" ? this.#hexChar(e) : (ESCAPES[e] ?? e);
         if ("dwsDWS".includes(e)) {
           first ??= ch;
           listed.push(...CLASS_MEMBERS[e]!);
@@ -111,7 +115,10 @@ class Parser {
       if (this.#peek() === "-" && this.source[this.#at + 1] !== "]") {
         this.#at++;
         let end = this.source[this.#at++]!;
-        if (end === "\\") end = this.source[this.#at++]!;
+        if (end === "\\") {
+          const e = this.source[this.#at++]!;
+          end = e === "u" || e === "x" ? this.#hexChar(e) : e;
+        }
         first ??= ch;
         for (let code = ch.charCodeAt(0); code <= end.charCodeAt(0) && listed.length < 512; code++) listed.push(String.fromCharCode(code));
         continue;
@@ -180,7 +187,11 @@ export function sampleFor(pattern: string): string | undefined {
   try {
     regex = new RegExp(pattern, "u");
   } catch {
-    return undefined;
+    try {
+      regex = new RegExp(pattern);
+    } catch {
+      return undefined;
+    }
   }
   let sample: string;
   try {

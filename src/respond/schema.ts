@@ -288,6 +288,20 @@ const SUBSCHEMA = ["additionalProperties", "not", "contains", "propertyNames", "
 const SUBSCHEMA_LISTS = ["anyOf", "oneOf", "allOf", "prefixItems"];
 const SUBSCHEMA_MAPS = ["properties", "$defs", "definitions", "patternProperties", "dependentSchemas"];
 
+/** A pattern JavaScript can compile, with the u flag (JSON Schema's dialect) or without (what older clients write, e.g. `[\w-.]`). */
+function validPattern(pattern: unknown): boolean {
+  if (typeof pattern !== "string") return false;
+  for (const flags of ["u", ""]) {
+    try {
+      new RegExp(pattern, flags);
+      return true;
+    } catch {
+      // try the next dialect
+    }
+  }
+  return false;
+}
+
 /**
  * Why no value can be generated for a schema, as llama-server's json_schema_to_grammar refuses it
  * (400 "JSON schema conversion failed: Unrecognized schema: …"): a `type` that is not a JSON type,
@@ -302,6 +316,10 @@ export function schemaError(schema: JsonSchema, depth = 0): string | undefined {
     return `Unrecognized schema: ${JSON.stringify(schema)}`;
   }
   if (schema.enum !== undefined && (!Array.isArray(schema.enum) || schema.enum.length === 0)) return `'enum' must be a non-empty array: ${JSON.stringify(schema)}`;
+  if (schema.pattern !== undefined && !validPattern(schema.pattern)) return `'pattern' is not a regular expression: ${JSON.stringify(schema.pattern)}`;
+  if (typeof schema.minimum === "number" && typeof schema.maximum === "number" && schema.minimum > schema.maximum) {
+    return `'minimum' is above 'maximum', no number fits: ${JSON.stringify(schema)}`;
+  }
   if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((r) => typeof r === "string"))) {
     return `'required' must be an array of strings: ${JSON.stringify(schema)}`;
   }

@@ -353,6 +353,8 @@ function generateArray(s: SchemaObject, hint: Hint, ctx: Context, path: string, 
     // uniqueItems: try further variants before giving up on a distinct item.
     for (let v = i + 1; unique && items.some((x) => jsonEqual(x, item)) && v < i + 50; v++) item = generate(itemSchemaAt(s, i), itemHint, ctx, `${path}[${i}]`, depth + 1, v);
     if (unique && items.some((x) => jsonEqual(x, item)) && items.length >= minItems) break;
+    // The work budget ran out inside this item: it is no valid item, so the array ends before it.
+    if (ctx.steps > MAX_STEPS && item === null) break;
     items.push(item);
   }
   return items;

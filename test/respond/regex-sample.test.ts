@@ -63,3 +63,13 @@ describe("structured output honours pattern", () => {
     expect(value.answer).toBe("756");
   });
 });
+
+describe("escapes and dialects", () => {
+  test("\\u ranges inside a class (CJK, as zod writes them)", () => {
+    const sample = sampleFor("^[\\u4e00-\\u9fff]{2}$");
+    expect(sample).toBe("一一");
+  });
+  test("a pattern valid only without the u flag still gets a sample", () => {
+    expect(sampleFor("^[\\w-.]+$")).toMatch(/^[\w\-.]+$/);
+  });
+});

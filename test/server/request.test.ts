@@ -261,6 +261,8 @@ describe("schemas no grammar can be built from: 400, as llama-server's json_sche
     { $defs: { X: { type: "nope" } }, $ref: "#/$defs/X" },
     { enum: [] },
     { type: "object", required: "a" },
+    { type: "string", pattern: "([a-z" },
+    { type: "integer", minimum: 5, maximum: 3 },
   ];
   // Deeper than any client writes: walking it would exhaust the stack.
   let deep: Record<string, unknown> = { type: "integer" };
