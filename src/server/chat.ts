@@ -112,9 +112,15 @@ function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | und
   const topN = request.topLogprobs;
   // Object literals rather than a spread of a shared shape: a spread copies property by property at run time.
   if (!request.stream) return { outcome, timeline, longest, tokens, hasNewLine, body: () => completionJson(ctx, id, answers, topN, timings) };
-  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings })) };
+  // timings_per_token: each token's chunk carries the timings so far, on the reply's timeline when it has one.
+  const progress = !request.timingsPerToken
+    ? undefined
+    : timeline
+      ? (promptTokens: number, n: number) => timingsJson(timeline.timings(promptTokens, n))
+      : (promptTokens: number, n: number) => simulatedTimingsJson(promptTokens, n);
+  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings, progress })) };
   // A stream generated at --tps sends one chunk per token.
-  return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0) };
+  return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0, progress) };
 }
 
 /** A chat completion answered at once, without slots or pacing (as the reply the app sends with the defaults). */
@@ -205,6 +211,11 @@ function completionJson(ctx: ServerContext, id: string, answers: readonly Answer
 export interface StreamLayout {
   /** The `timings` JSON; by default the simulated speeds' figures for the first choice. */
   readonly timings?: string;
+  /**
+   * timings_per_token: the timings JSON after `tokens` generated tokens of a choice, carried by every
+   * token's chunk (never the role chunk); undefined = no per-token timings.
+   */
+  readonly progress?: (promptTokens: number, tokens: number) => string;
 }
 
 /** The chunks of one stream: llama-server's JSON for each kind of event, sharing the stream's meta fields. */
@@ -216,8 +227,11 @@ function chunkWriter(ctx: ServerContext, id: string, answers: readonly Answer[],
   const tail = `,${meta}}\n\n`;
   const timings = layout.timings ?? simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const seed = ctx.decider.seed;
+  const progress = layout.progress;
   return {
     tail,
+    /** The tail of a token's chunk: the shared one, or with the timings once `tokens` of the choice are generated. */
+    tokenTail: progress === undefined ? () => tail : (answer: Answer, tokens: number) => `,${meta},"timings":${progress(answer.promptTokens, tokens)}}\n\n`,
     // Each delta event's head (up to the shared tail); an event is its head + tail.
     heads: {
       role: (index: number) => (index === 0 ? ROLE_HEAD : deltaHead(index, ROLE_DELTA)),
@@ -256,14 +270,17 @@ const contentHeads = memoByText((text) => splitIntoPieces(text).map((piece) => d
  */
 export function streamEventParts(ctx: ServerContext, id: string, answers: readonly Answer[], includeUsage: boolean, topN?: number, layout: StreamLayout = {}): string[] {
   const chunk = chunkWriter(ctx, id, answers, topN, layout);
-  const { heads, tail } = chunk;
+  const { heads, tail, tokenTail } = chunk;
   const parts: string[] = [];
   answers.forEach((answer, index) => {
     parts.push(heads.role(index), tail);
-    if (answer.reasoningContent) for (const piece of splitIntoPieces(answer.reasoningContent)) parts.push(heads.reasoning(index, piece), tail);
-    if (index === 0 && !topN) for (const head of contentHeads(answer.content)) parts.push(head, tail);
-    else splitIntoPieces(answer.content).forEach((piece, position) => parts.push(heads.content(index, answer, piece, position), tail));
-    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) parts.push(heads.tool(index, delta), tail);
+    // Characters of this choice generated so far, for per-token timings (estimateTokens' four to a token).
+    let text = 0;
+    const token = (head: string, piece: number) => parts.push(head, tokenTail(answer, Math.max(1, Math.round((text += piece) / 4))));
+    if (answer.reasoningContent) for (const piece of splitIntoPieces(answer.reasoningContent)) token(heads.reasoning(index, piece), piece.length);
+    if (index === 0 && !topN && layout.progress === undefined) for (const head of contentHeads(answer.content)) parts.push(head, tail);
+    else splitIntoPieces(answer.content).forEach((piece, position) => token(heads.content(index, answer, piece, position), piece.length));
+    if (answer.toolCalls) for (const delta of toolCallDeltas(answer.toolCalls)) token(heads.tool(index, delta), delta.tool_calls[0].function.arguments.length);
     parts.push(chunk.finish(index, answer, !includeUsage && index === answers.length - 1), "");
   });
   if (includeUsage) parts.push(chunk.usage(), "");
@@ -293,9 +310,10 @@ export function pacedStreamTable(
   topN: number | undefined,
   timings: string,
   tokenSized: boolean,
+  progress?: StreamLayout["progress"],
 ): { readonly table: EventTable; readonly ordinals: Float64Array } {
-  const chunk = chunkWriter(ctx, id, answers, topN, { timings });
-  const { heads, tail } = chunk;
+  const chunk = chunkWriter(ctx, id, answers, topN, { timings, progress });
+  const { heads, tail, tokenTail } = chunk;
   const choices = answers.map((answer) => ({
     answer,
     reasoning: cutsOf(answer.reasoningContent, tokenSized),
@@ -325,6 +343,8 @@ export function pacedStreamTable(
   const longest = Math.max(...answers.map((a) => a.completionTokens));
   if (includeUsage) put(0, USAGE, 0, longest + 1);
   put(0, DONE, 0, longest + 1);
+  // An event's token ordinal, as the count of tokens generated with it (per-token timings).
+  const tokensAt = (i: number, answer: Answer) => Math.max(1, Math.min(answer.completionTokens, Math.floor(ordinals[i]!)));
   const render = (i: number): string => {
     const index = codes[i]! >> 3;
     const k = pieces[i]!;
@@ -333,11 +353,11 @@ export function pacedStreamTable(
       case ROLE:
         return heads.role(index) + tail;
       case REASONING:
-        return heads.reasoning(index, pieceOf(c.answer.reasoningContent!, c.reasoning, k)) + tail;
+        return heads.reasoning(index, pieceOf(c.answer.reasoningContent!, c.reasoning, k)) + tokenTail(c.answer, tokensAt(i, c.answer));
       case CONTENT:
-        return heads.content(index, c.answer, pieceOf(c.answer.content, c.content, k), k) + tail;
+        return heads.content(index, c.answer, pieceOf(c.answer.content, c.content, k), k) + tokenTail(c.answer, tokensAt(i, c.answer));
       case TOOL:
-        return heads.tool(index, c.tools[k]) + tail;
+        return heads.tool(index, c.tools[k]) + tokenTail(c.answer, tokensAt(i, c.answer));
       case FINISH:
         return chunk.finish(index, c.answer, !includeUsage && index === answers.length - 1);
       case USAGE:

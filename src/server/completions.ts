@@ -44,6 +44,8 @@ export interface CompletionRequest {
   readonly nProbs: number;
   /** post_sampling_probs: probabilities (0..1) as prob/top_probs instead of logprob/top_logprobs. */
   readonly postSamplingProbs: boolean;
+  /** timings_per_token: every streamed partial carries the timings so far. */
+  readonly timingsPerToken: boolean;
   readonly responseFields: readonly string[] | undefined;
   /** The whole body, for generation_settings. */
   readonly body: Json;
@@ -82,6 +84,7 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
     seed: optionalNumber(body.seed),
     nProbs: probsAsked(body),
     postSamplingProbs: optionalBoolean(body.post_sampling_probs, "post_sampling_probs") ?? false,
+    timingsPerToken: optionalBoolean(body.timings_per_token, "timings_per_token") ?? false,
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
   };
@@ -192,6 +195,8 @@ function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: rea
 /** How a completion's reply is laid out: its timings, where its text is cut into chunks, and its slots. */
 interface Layout {
   readonly timings: (answer: Answer) => Timings;
+  /** The timings once `tokens` of a reply are generated (timings_per_token). */
+  readonly progress: (promptTokens: number, tokens: number) => Timings;
   /** Streamed pieces: token-sized when paced at --tps (one chunk per token), else splitIntoPieces' words. */
   readonly tokenSized: boolean;
   /** Whether the stream is paced: its events are then rendered as they are sent (server/event-table.ts). */
@@ -224,6 +229,7 @@ function serveCompletion(
     ctx.oracle?.onAnswers(id, answered.map((a) => a.answer), timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
     const layout: Layout = {
       timings: (a) => (timeline ? timeline.timings(a.promptTokens, a.completionTokens) : timingsFor(a.promptTokens, a.completionTokens)),
+      progress: (promptTokens, tokens) => (timeline ? timeline.timings(promptTokens, tokens) : timingsFor(promptTokens, tokens)),
       tokenSized: pacer !== undefined && pacer.config.tps > 0,
       paced: timeline !== undefined,
       slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
@@ -347,10 +353,13 @@ function nativeEvents(ctx: ServerContext, request: CompletionRequest, answered: 
   return pieceStream(answered, layout, {
     partial: (index, answer, piece, end, position) => {
       const probs = pieceProbs(ctx, request, answer, piece, position);
+      const predicted = estimateTokens(answer.content.slice(0, end));
+      // Optional keys in llama-server's order: timings (timings_per_token), then completion_probabilities (n_probs).
+      const timings = request.timingsPerToken ? `,"timings":${JSON.stringify(layout.progress(answer.promptTokens, predicted))}` : "";
       return sseEvent(
         `{"index":${index},"content":${JSON.stringify(piece)},"tokens":${JSON.stringify(tokenize(piece, { parseSpecial: false }))},` +
-          `"stop":false,"id_slot":-1,"tokens_predicted":${estimateTokens(answer.content.slice(0, end))},"tokens_evaluated":${answer.promptTokens}` +
-          `${probs === "" ? "" : `,"completion_probabilities":${probs}`}}`,
+          `"stop":false,"id_slot":-1,"tokens_predicted":${predicted},"tokens_evaluated":${answer.promptTokens}` +
+          `${timings}${probs === "" ? "" : `,"completion_probabilities":${probs}`}}`,
       );
     },
     final: (index) => sseEvent(JSON.stringify(nativeFinal(ctx, request, answered[index]!, index, true, layout))),
@@ -409,11 +418,12 @@ export function openaiCompletion(body: unknown, ctx: ServerContext, signal?: () 
 function openaiEvents(ctx: ServerContext, request: CompletionRequest, answered: readonly Answered[], id: string, layout: Layout): Laid {
   const meta = `"model":${JSON.stringify(ctx.alias)},"system_fingerprint":${JSON.stringify(ctx.fingerprint)},"object":"text_completion"`;
   return pieceStream(answered, layout, {
-    partial: (index, answer, piece, _end, position) => {
+    partial: (index, answer, piece, end, position) => {
       const created = Math.floor(Date.now() / 1000);
       const probs = pieceProbs(ctx, request, answer, piece, position);
       const logprobs = probs === "" ? "null" : `{"content":${probs}}`;
-      return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":${logprobs},"finish_reason":null}],"created":${created},${meta},"id":"${id}"}`);
+      const timings = request.timingsPerToken ? `,"timings":${JSON.stringify(layout.progress(answer.promptTokens, estimateTokens(answer.content.slice(0, end))))}` : "";
+      return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":${logprobs},"finish_reason":null}],"created":${created},${meta},"id":"${id}"${timings}}`);
     },
     // The final chunk carries no text, so no probabilities.
     final: (index) => sseEvent(JSON.stringify(oaiFinal(ctx, answered[index]!.answer, index, id, "", layout))),

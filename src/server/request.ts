@@ -36,6 +36,8 @@ export interface ChatRequest {
   readonly prefill: string | undefined;
   /** `reasoning_format` of this request; undefined = the server's default. */
   readonly reasoningFormat: ReasoningFormat | undefined;
+  /** timings_per_token: every token's stream chunk carries the timings so far. */
+  readonly timingsPerToken: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +77,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
     n: parseN(body.n),
     prefill,
     reasoningFormat: parseReasoningFormat(body.reasoning_format),
+    timingsPerToken: optionalBoolean(body.timings_per_token, "timings_per_token") ?? false,
   };
 }
 

@@ -99,6 +99,7 @@ describe("parseChatRequest accepts valid requests", () => {
       n: 1,
       prefill: undefined,
       reasoningFormat: undefined,
+      timingsPerToken: false,
     });
   });
 
