@@ -1,12 +1,13 @@
 import { timingsFor, type Timings } from "../respond/timings.ts";
 import { detokenize, isValidToken, tokenize } from "../respond/tokenizer.ts";
 import { chatLogprobs, tokenLogprob, type TokenLogprob, type TopLogprob } from "../respond/logprobs.ts";
+import type { ResponseFormat } from "../respond/structured.ts";
 import { estimateTokens, splitIntoPieces } from "../respond/tokens.ts";
 import { answerPrompt, promptTokens, type Answer } from "./answer.ts";
 import { completionId } from "./chat.ts";
 import type { ServerContext } from "./context.ts";
 import { invalidRequest } from "./errors.ts";
-import { optionalBoolean, optionalNumber, parseStop, tokenLimit } from "./request.ts";
+import { optionalBoolean, optionalNumber, parseResponseFormat, parseStop, tokenLimit } from "./request.ts";
 import { cutsOf, pieceOf, pieceOrdinal } from "./event-table.ts";
 import { capped, checkChoices, checkContext, generate, generationLimit, type Made, type Served } from "./generation.ts";
 import { settingsOf, taskParams } from "./props.ts";
@@ -46,6 +47,8 @@ export interface CompletionRequest {
   readonly postSamplingProbs: boolean;
   /** timings_per_token: every streamed partial carries the timings so far. */
   readonly timingsPerToken: boolean;
+  /** json_schema (or response_format): the text is JSON valid against it, as llama-server's grammar forces. */
+  readonly responseFormat: ResponseFormat | undefined;
   readonly responseFields: readonly string[] | undefined;
   /** The whole body, for generation_settings. */
   readonly body: Json;
@@ -85,6 +88,7 @@ export function parseCompletionRequest(body: unknown, ctx: ServerContext): Compl
     nProbs: probsAsked(body),
     postSamplingProbs: optionalBoolean(body.post_sampling_probs, "post_sampling_probs") ?? false,
     timingsPerToken: optionalBoolean(body.timings_per_token, "timings_per_token") ?? false,
+    responseFormat: parseResponseFormat(body),
     responseFields: Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : undefined,
     body,
   };
@@ -187,7 +191,15 @@ function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: rea
   return request.prompts.map((prompt, i) => {
     const { maxTokens, byContext } = generationLimit(request.limit, tokensIn[i]!, nCtx);
     // A text completion has no separate reasoning channel: reasoning_format none keeps thoughts in the text.
-    const answer = answerPrompt(ctx, { messages: messagesOf(prompt), maxTokens, reasoningFormat: "none", stop: request.stop, temperature: request.temperature, seed: request.seed });
+    const answer = answerPrompt(ctx, {
+      messages: messagesOf(prompt),
+      maxTokens,
+      reasoningFormat: "none",
+      stop: request.stop,
+      temperature: request.temperature,
+      seed: request.seed,
+      responseFormat: request.responseFormat,
+    });
     return { answer, truncated: byContext && answer.finishReason === "length" };
   });
 }

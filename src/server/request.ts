@@ -111,7 +111,7 @@ function checkSchema(schema: unknown): void {
  * overridden by `response_format` json_schema's inner `schema`, or json_object's `schema`.
  * An empty schema ({}) means any JSON, as for json_object.
  */
-function parseResponseFormat(body: Json): ResponseFormat | undefined {
+export function parseResponseFormat(body: Json): ResponseFormat | undefined {
   const format = responseFormatOf(body);
   checkSchema(format?.schema);
   return format;

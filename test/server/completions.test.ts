@@ -415,3 +415,17 @@ describe("n (n_cmpl) on the completion routes, as llama-server [B]+", () => {
     for (const n of [0, 1.5, "2"]) await expectError(await send(dropInContext(), post("/v1/completions", { prompt: templated(1), n })), 400, "invalid_request_error");
   });
 });
+
+describe("json_schema on the completion routes, as llama-server's grammar forces it", () => {
+  const schema = { type: "object", properties: { answer: { type: "integer" } }, required: ["answer"] };
+  test("/completion json_schema: the text is JSON valid against it, with the answer", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/completion", { prompt: templated(1), json_schema: schema })));
+    expect(JSON.parse(body.content)).toEqual({ answer: Number(QUESTIONS[1]!.answer) });
+  });
+  test("/v1/completions response_format json_schema too; a bad schema is llama-server's 400", async () => {
+    const body = await jsonOf(await send(dropInContext(), post("/v1/completions", { prompt: templated(1), response_format: { type: "json_schema", json_schema: { schema } } })));
+    expect(JSON.parse(body.choices[0].text)).toEqual({ answer: Number(QUESTIONS[1]!.answer) });
+    const error = await expectError(await send(dropInContext(), post("/completion", { prompt: templated(1), json_schema: { type: "nonsense" } })), 400, "invalid_request_error");
+    expect(error.message).toStartWith("JSON schema conversion failed");
+  });
+});
