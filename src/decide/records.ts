@@ -231,6 +231,9 @@ export function readLedgerFile(path: string, onTorn?: (line: number) => void): L
   return records;
 }
 
+/** What stats and reconcile say about a record `readLedgerFile` skipped as torn. */
+export const tornRecordNotice = (path: string, line: number): string => `${path}:${line}: skipped a record cut short (its writer was killed mid-line)`;
+
 /** Several ledger files (e.g. one per replica), concatenated in the order given. */
 export function readLedgerFiles(paths: readonly string[], onTorn?: (path: string, line: number) => void): LedgerRecord[] {
   return paths.flatMap((path) => readLedgerFile(path, onTorn && ((line) => onTorn(path, line))));

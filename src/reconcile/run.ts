@@ -1,7 +1,7 @@
 // `llama-sim reconcile --ledger FILE[,FILE] --harness STATE.json` (issue 7 §4).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { readLedgerFiles, type LedgerRecord } from "../decide/records.ts";
+import { readLedgerFiles, tornRecordNotice, type LedgerRecord } from "../decide/records.ts";
 import { parseHarness, type HarnessCase } from "./harness.ts";
 import { reconcile, type Disagreement } from "./match.ts";
 
@@ -43,7 +43,7 @@ export async function runReconcile(argv: readonly string[], io: ReconcileIo): Pr
   let records: LedgerRecord[];
   let cases: HarnessCase[];
   try {
-    records = loadLedger(ledgerPaths, (path, line) => io.err(`llama-sim reconcile: ${path}:${line}: skipped a record cut short (its writer was killed mid-line)`));
+    records = loadLedger(ledgerPaths, (path, line) => io.err(`llama-sim reconcile: ${tornRecordNotice(path, line)}`));
     cases = loadHarness(harnessPath);
   } catch (error) {
     io.err(`llama-sim reconcile: ${(error as Error).message}`);

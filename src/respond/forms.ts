@@ -78,8 +78,8 @@ function latexFraction({ num, den }: Rational): string {
   return `${num < 0n ? "-" : ""}\\frac{${num < 0n ? -num : num}}{${den}}`;
 }
 
-/** 1234567 -> 1,234,567 (the whole part only). */
-function groupThousands(whole: string): string {
+/** 1234567 -> 1,234,567 (the whole part only; a leading "-" stays). */
+export function groupThousands(whole: string): string {
   return whole.replace(/\B(?=(\d{3})+$)/g, ",");
 }
 

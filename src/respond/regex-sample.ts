@@ -2,8 +2,9 @@
  * A string that matches a JSON Schema `pattern` (zod's `.regex()`, hand-written schemas), as
  * llama-server's grammar would force one: the pattern is parsed (the ECMA-262 subset schemas use:
  * literals, escapes, classes, groups, alternation, quantifiers, anchors) and walked, taking each
- * quantifier's least count (one for `*` when `prefer` text can fill it). Undefined for what it
- * cannot read (back-references, lookaround): the caller then keeps its own candidates.
+ * quantifier's least count (one round of a short `*` or `?`, so the sample looks like the field) and
+ * each alternation's first branch. Undefined for what it cannot read (back-references, lookaround):
+ * the caller then keeps its own candidates.
  */
 
 /** A parsed pattern: sequences of alternatives of atoms with counts. */
@@ -70,18 +71,20 @@ class Parser {
     if (c === "[") return this.#charClass();
     if (c === ".") return { kind: "char", pick: "a" };
     if (c === "\\") return this.#escape();
-    if ("*+?{".includes(c) && c !== "{") throw new Unsupported("nothing to repeat");
+    if ("*+?".includes(c)) throw new Unsupported("nothing to repeat");
     return { kind: "char", pick: c };
   }
 
   #escape(): Node {
     const e = this.source[this.#at++];
     if (e === undefined) throw new Unsupported("trailing backslash");
-    const pick = ESCAPES[e];
-    if (pick !== undefined) return { kind: "char", pick };
-    if (/[1-9k]/.test(e)) throw new Unsupported("back-reference");
-    if (e === "u" || e === "x") return { kind: "char", pick: this.#hexChar(e) };
-    return { kind: "char", pick: e }; // an escaped literal: \. \- \/ \( …
+    if (ESCAPES[e] === undefined && /[1-9k]/.test(e)) throw new Unsupported("back-reference");
+    return { kind: "char", pick: this.#escapedChar(e) };
+  }
+
+  /** The character an escape whose letter `e` was just read stands for: a class's sample, a hex code, or the literal (\. \- \/ \( …). */
+  #escapedChar(e: string): string {
+    return e === "u" || e === "x" ? this.#hexChar(e) : (ESCAPES[e] ?? e);
   }
 
   /** The character of a `\uXXXX` or `\xXX` escape whose letter was just read. */
@@ -105,7 +108,7 @@ class Parser {
       let ch = c;
       if (c === "\\") {
         const e = this.source[this.#at++]!;
-        ch = e === "u" || e === "x" ? this.#hexChar(e) : (ESCAPES[e] ?? e);
+        ch = this.#escapedChar(e);
         if ("dwsDWS".includes(e)) {
           first ??= ch;
           listed.push(...CLASS_MEMBERS[e]!);
@@ -115,10 +118,7 @@ class Parser {
       if (this.#peek() === "-" && this.source[this.#at + 1] !== "]") {
         this.#at++;
         let end = this.source[this.#at++]!;
-        if (end === "\\") {
-          const e = this.source[this.#at++]!;
-          end = e === "u" || e === "x" ? this.#hexChar(e) : e;
-        }
+        if (end === "\\") end = this.#escapedChar(this.source[this.#at++]!);
         first ??= ch;
         for (let code = ch.charCodeAt(0); code <= end.charCodeAt(0) && listed.length < 512; code++) listed.push(String.fromCharCode(code));
         continue;

@@ -314,9 +314,9 @@ function generateString(s: SchemaObject, hint: Hint, ctx: Context, variant: numb
   const fit = (text: string) => fitLength(text, s, ctx.chars);
   let chosen = fit(base);
   if (pattern !== undefined && !pattern.test(chosen)) {
-    const candidates = [ctx.answer ?? "", ...Object.values(FORMAT_SAMPLES), "a", "A", "0", "1", "abc", "ABC", "x1", ""];
-    // Then a string built from the pattern itself, as a grammar-constrained model would write one.
-    chosen = candidates.map(fit).find((c) => pattern.test(c)) ?? [sampleFor(s.pattern as string)].filter((c) => c !== undefined).map(fit).find((c) => pattern.test(c)) ?? chosen;
+    // Last, a string built from the pattern itself, as a grammar-constrained model would write one.
+    const candidates = [ctx.answer ?? "", ...Object.values(FORMAT_SAMPLES), "a", "A", "0", "1", "abc", "ABC", "x1", "", sampleFor(s.pattern as string) ?? ""];
+    chosen = candidates.map(fit).find((c) => pattern.test(c)) ?? chosen;
   }
   ctx.chars -= chosen.length;
   return chosen;

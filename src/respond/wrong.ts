@@ -1,5 +1,5 @@
 import { below } from "../decide/random.ts";
-import { exactValue, sameValue, type Rational } from "./forms.ts";
+import { exactValue, groupThousands, sameValue, type Rational } from "./forms.ts";
 
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+\.\d+$/;
@@ -33,9 +33,6 @@ function aimeLike(min: number, max: number): { min: number; max: number } {
 }
 
 const GROUPED_INTEGER = /^-?\d{1,3}(?:,\d{3})+$/;
-
-/** "-43500" -> "-43,500". */
-const groupThousands = (integer: string): string => integer.replace(/\B(?=(\d{3})+$)/g, ",");
 
 /**
  * A plausible wrong answer, never equal to `gold`: an integer near the gold one inside the

@@ -113,11 +113,7 @@ function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | und
   // Object literals rather than a spread of a shared shape: a spread copies property by property at run time.
   if (!request.stream) return { outcome, timeline, longest, tokens, hasNewLine, body: () => completionJson(ctx, id, answers, topN, timings) };
   // timings_per_token: each token's chunk carries the timings so far, on the reply's timeline when it has one.
-  const progress = !request.timingsPerToken
-    ? undefined
-    : timeline
-      ? (promptTokens: number, n: number) => timingsJson(timeline.timings(promptTokens, n))
-      : (promptTokens: number, n: number) => simulatedTimingsJson(promptTokens, n);
+  const progress = !request.timingsPerToken ? undefined : timeline ? (promptTokens: number, n: number) => timingsJson(timeline.timings(promptTokens, n)) : simulatedTimingsJson;
   if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings, progress })) };
   // A stream generated at --tps sends one chunk per token.
   return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0, progress) };

@@ -112,14 +112,14 @@ function probsAsked(body: Json): number {
 }
 
 /** Token probabilities in llama-server's shape (probs_vector_to_json): logprob/top_logprobs, or prob/top_probs after sampling. */
-function probsJson(entries: readonly TokenLogprob[], post: boolean): unknown[] {
-  if (!post) return [...entries];
+function probsJson(entries: readonly TokenLogprob[], post: boolean): readonly unknown[] {
+  if (!post) return entries;
   const prob = (t: TopLogprob) => ({ id: t.id, token: t.token, bytes: t.bytes, prob: Math.exp(t.logprob) });
   return entries.map((e) => ({ ...prob(e), top_probs: e.top_logprobs.map(prob) }));
 }
 
 /** The probabilities of a whole reply, piece by piece as chat's logprobs are; undefined when none were asked. */
-function replyProbs(ctx: ServerContext, request: CompletionRequest, answer: Answer): unknown[] | undefined {
+function replyProbs(ctx: ServerContext, request: CompletionRequest, answer: Answer): readonly unknown[] | undefined {
   if (request.nProbs === 0) return undefined;
   return probsJson(chatLogprobs(splitIntoPieces(answer.content), request.nProbs, ctx.decider.seed, answer.keys), request.postSamplingProbs);
 }
@@ -206,9 +206,8 @@ function answerAll(ctx: ServerContext, request: CompletionRequest, tokensIn: rea
 
 /** How a completion's reply is laid out: its timings, where its text is cut into chunks, and its slots. */
 interface Layout {
-  readonly timings: (answer: Answer) => Timings;
-  /** The timings once `tokens` of a reply are generated (timings_per_token). */
-  readonly progress: (promptTokens: number, tokens: number) => Timings;
+  /** The timings once `tokens` of a reply are generated: a whole reply's, or its progress (timings_per_token). */
+  readonly timings: (promptTokens: number, tokens: number) => Timings;
   /** Streamed pieces: token-sized when paced at --tps (one chunk per token), else splitIntoPieces' words. */
   readonly tokenSized: boolean;
   /** Whether the stream is paced: its events are then rendered as they are sent (server/event-table.ts). */
@@ -240,14 +239,18 @@ function serveCompletion(
     const id = completionId();
     ctx.oracle?.onAnswers(id, answered.map((a) => a.answer), timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
     const layout: Layout = {
-      timings: (a) => (timeline ? timeline.timings(a.promptTokens, a.completionTokens) : timingsFor(a.promptTokens, a.completionTokens)),
-      progress: (promptTokens, tokens) => (timeline ? timeline.timings(promptTokens, tokens) : timingsFor(promptTokens, tokens)),
+      timings: timeline ? (promptTokens, tokens) => timeline.timings(promptTokens, tokens) : (promptTokens, tokens) => timingsFor(promptTokens, tokens),
       tokenSized: pacer !== undefined && pacer.config.tps > 0,
       paced: timeline !== undefined,
       slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
     };
     return { ...make(answered, layout, id), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
   });
+}
+
+/** `,"timings":{…}` for a streamed partial once `tokens` are generated, when timings_per_token asks for it; else "". */
+function progressField(request: CompletionRequest, layout: Layout, answer: Answer, tokens: number): string {
+  return request.timingsPerToken ? `,"timings":${JSON.stringify(layout.timings(answer.promptTokens, tokens))}` : "";
 }
 
 /** The events of a completion stream: per prompt a partial event per piece and a final one, then an optional closing event. */
@@ -323,7 +326,7 @@ function nativeFinal(ctx: ServerContext, request: CompletionRequest, answered: A
     stop_type: answer.finishReason === "length" ? "limit" : answer.stoppingWord !== undefined ? "word" : "eos",
     stopping_word: answer.stoppingWord ?? "",
     tokens_cached: answer.promptTokens + answer.completionTokens,
-    timings: layout.timings(answer),
+    timings: layout.timings(answer.promptTokens, answer.completionTokens),
   };
   // After timings, only in a whole (non-stream) result: a stream's partials carry their own.
   const probs = streamed ? undefined : replyProbs(ctx, request, answer);
@@ -367,7 +370,7 @@ function nativeEvents(ctx: ServerContext, request: CompletionRequest, answered: 
       const probs = pieceProbs(ctx, request, answer, piece, position);
       const predicted = estimateTokens(answer.content.slice(0, end));
       // Optional keys in llama-server's order: timings (timings_per_token), then completion_probabilities (n_probs).
-      const timings = request.timingsPerToken ? `,"timings":${JSON.stringify(layout.progress(answer.promptTokens, predicted))}` : "";
+      const timings = progressField(request, layout, answer, predicted);
       return sseEvent(
         `{"index":${index},"content":${JSON.stringify(piece)},"tokens":${JSON.stringify(tokenize(piece, { parseSpecial: false }))},` +
           `"stop":false,"id_slot":-1,"tokens_predicted":${predicted},"tokens_evaluated":${answer.promptTokens}` +
@@ -389,7 +392,7 @@ function usage(answer: Answer): Json {
  * to_json_oaicompat: keys choices, created, model, system_fingerprint, object, usage, id, timings.
  * `probs`: the reply's probabilities, which llama-server puts in chat's shape `{content: [...]}`.
  */
-function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string, layout: Layout, probs?: unknown[]): Json {
+function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string, text: string, layout: Layout, probs?: readonly unknown[]): Json {
   return {
     choices: [{ text, index, logprobs: probs === undefined ? null : { content: probs }, finish_reason: answer.finishReason }],
     created: Math.floor(Date.now() / 1000),
@@ -398,7 +401,7 @@ function oaiFinal(ctx: ServerContext, answer: Answer, index: number, id: string,
     object: "text_completion",
     usage: usage(answer),
     id,
-    timings: layout.timings(answer),
+    timings: layout.timings(answer.promptTokens, answer.completionTokens),
   };
 }
 
@@ -434,7 +437,7 @@ function openaiEvents(ctx: ServerContext, request: CompletionRequest, answered: 
       const created = Math.floor(Date.now() / 1000);
       const probs = pieceProbs(ctx, request, answer, piece, position);
       const logprobs = probs === "" ? "null" : `{"content":${probs}}`;
-      const timings = request.timingsPerToken ? `,"timings":${JSON.stringify(layout.progress(answer.promptTokens, estimateTokens(answer.content.slice(0, end))))}` : "";
+      const timings = progressField(request, layout, answer, estimateTokens(answer.content.slice(0, end)));
       return sseEvent(`{"choices":[{"text":${JSON.stringify(piece)},"index":${index},"logprobs":${logprobs},"finish_reason":null}],"created":${created},${meta},"id":"${id}"${timings}}`);
     },
     // The final chunk carries no text, so no probabilities.

@@ -213,12 +213,7 @@ export class Faults {
 
   /** While --loading-ms lasts: llama-server's 503 for every path but the model list; else undefined. */
   loadingReply(path: string, ctx: ServerContext): FaultReply | undefined {
-    if (this.#loadingUntil === 0) return undefined;
-    if (this.#now() >= this.#loadingUntil) {
-      this.#loadingUntil = 0;
-      return undefined;
-    }
-    if (LOADING_OPEN_PATHS.has(path)) return undefined;
+    if (!this.loading || LOADING_OPEN_PATHS.has(path)) return undefined;
     countFault(ctx, "loading");
     return { status: 503, body: LOADING_BODY, contentType: JSON_TYPE, error: "Loading model (--loading-ms)" };
   }

@@ -2,7 +2,7 @@
 // replicas (one file per process), as GET /sim/stats would report them for a single server.
 import { parseArgs } from "node:util";
 import { ConfigError, MODES, parseChoice, parseRate } from "../config.ts";
-import { readLedgerFile, type LedgerRecord } from "../decide/records.ts";
+import { readLedgerFile, tornRecordNotice, type LedgerRecord } from "../decide/records.ts";
 import { statsFromRecords } from "../decide/tally.ts";
 import { formatStats, type LedgerSource, type MergedStats } from "./format.ts";
 
@@ -53,7 +53,7 @@ export async function runStats(argv: readonly string[], io: StatsIo): Promise<nu
   for (const file of args.ledger) {
     let read: LedgerRecord[];
     try {
-      read = readLedgerFile(file, (line) => io.err(`llama-sim stats: ${file}:${line}: skipped a record cut short (its writer was killed mid-line)`));
+      read = readLedgerFile(file, (line) => io.err(`llama-sim stats: ${tornRecordNotice(file, line)}`));
     } catch (error) {
       // Node's fs messages already name the path; readLedgerFile's name the file and line.
       io.err(`llama-sim stats: --ledger: ${error instanceof Error ? error.message : String(error)}`);
