@@ -89,6 +89,8 @@ export interface Trie {
   /** Distinct questions (first index of each token sequence), with the node each ends at. */
   indexed: Int32Array;
   terminal: Int32Array;
+  /** Per question, the first question with its token sequence (itself when it is the first), or -1 when it has no tokens. */
+  canonical: Int32Array;
   duplicates: number;
 }
 
@@ -99,6 +101,7 @@ export function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, ma
   const moreChildren = new Int32Array(bitWords(cap));
   const indexed = new Int32Array(order.length);
   const terminal = new Int32Array(order.length);
+  const canonical = new Int32Array(qLen.length).fill(-1);
   const path = new Int32Array(maxLen + 1);
   let extraP = new Int32Array(64);
   let extraC = new Int32Array(64);
@@ -118,6 +121,8 @@ export function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, ma
       while (l < lim && pool[pa + l] === pool[a + l]) l++;
       if (l === len && l === qLen[prev]) {
         duplicates++;
+        canonical[q] = prev; // ties sort by index, so prev is the group's first
+
         continue;
       }
     }
@@ -149,6 +154,7 @@ export function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, ma
     }
     indexed[count] = q;
     terminal[count] = node;
+    canonical[q] = q;
     count++;
     prev = q;
   }
@@ -163,6 +169,7 @@ export function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, ma
     extra,
     indexed: indexed.slice(0, count),
     terminal: terminal.slice(0, count),
+    canonical,
     duplicates,
   };
 }

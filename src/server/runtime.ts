@@ -87,7 +87,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
     : undefined;
   const ctx: ServerContext = {
     dataset,
-    findQuestion: (texts) => index.find(texts)?.question,
+    findQuestion: (texts) => index.question(texts),
     decider,
     poolFor: (question) => pools.get(datasetOf(question))!,
     reply: config.reply,
