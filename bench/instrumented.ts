@@ -1,5 +1,5 @@
 // llama-sim from source with wall-clock timers around the parts of the request path that can be
-// wrapped from outside: the question index's find() and the global JSON.parse / JSON.stringify.
+// wrapped from outside: the question index's question() (the server's lookup: the template path, else the scan) and the global JSON.parse / JSON.stringify.
 // A cross-check of the sampling profile, which cannot see into Bun's native HTTP server.
 //
 //   BENCH_TIMINGS=out.json bun bench/instrumented.ts <llama-sim flags>
@@ -30,14 +30,14 @@ class Timer {
   }
 }
 
-const timers = { find: new Timer(), parse: new Timer(), stringify: new Timer() };
+const timers = { question: new Timer(), parse: new Timer(), stringify: new Timer() };
 let since = performance.now();
 
-const find = QuestionIndex.prototype.find;
-QuestionIndex.prototype.find = function (this: QuestionIndex, input: string | readonly string[]) {
+const question = QuestionIndex.prototype.question;
+QuestionIndex.prototype.question = function (this: QuestionIndex, messages: readonly string[]) {
   const t = performance.now();
-  const result = find.call(this, input);
-  timers.find.add(performance.now() - t);
+  const result = question.call(this, messages);
+  timers.question.add(performance.now() - t);
   return result;
 };
 const parse = JSON.parse;
@@ -64,7 +64,7 @@ process.on("exit", () => {
   if (!out) return;
   writeFileSync(
     out,
-    stringify({ seconds: (performance.now() - since) / 1000, find: timers.find.summary(), parse: timers.parse.summary(), stringify: timers.stringify.summary() }),
+    stringify({ seconds: (performance.now() - since) / 1000, question: timers.question.summary(), parse: timers.parse.summary(), stringify: timers.stringify.summary() }),
   );
 });
 

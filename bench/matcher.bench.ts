@@ -48,6 +48,10 @@ export interface MatcherResult {
   readonly vocabularyBytes: number;
   readonly bytes: number;
   readonly hit: LookupStats;
+  /** The same hits through `question()`, once its first request has learned the template. */
+  readonly templateHit: LookupStats;
+  /** Of those hit prompts, the share `question()` answered from the template (the rest: scans). */
+  readonly templateShare: number;
   readonly miss: LookupStats;
   /** Hit prompts whose match was not the expected question (should be 0). */
   readonly wrongHits: number;
@@ -60,14 +64,19 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function lookups(index: QuestionIndex, prompts: readonly string[]): Promise<LookupStats> {
+async function lookups(index: QuestionIndex, prompts: readonly string[], via: "find" | "question" = "find"): Promise<LookupStats> {
   const inputs = prompts.map((p) => [p] as const);
   let i = 0;
   const stats = await measure(
-    () => {
-      do_not_optimize(index.find(inputs[i]!));
-      if (++i === inputs.length) i = 0;
-    },
+    via === "find"
+      ? () => {
+          do_not_optimize(index.find(inputs[i]!));
+          if (++i === inputs.length) i = 0;
+        }
+      : () => {
+          do_not_optimize(index.question(inputs[i]!));
+          if (++i === inputs.length) i = 0;
+        },
     { batch_threshold: 0, min_cpu_time: SAMPLE_NS, max_samples: 1e6 },
   );
   return {
@@ -99,6 +108,12 @@ async function benchSet(name: string, questions: string[], template: TemplateNam
     // Duplicate texts match as their first occurrence.
     if (m === undefined || questions[m.question] !== questions[q]) wrongHits++;
   });
+  // question() over the same hits, checked against find() as it goes; the first learns the template.
+  const before = index.templateHits;
+  hits.forEach((p) => {
+    if (index.question([p]) !== index.find([p])?.question) wrongHits++;
+  });
+  const templateShare = (index.templateHits - before) / hits.length;
   const missCandidates = sample(missQuestions, 2000, 11).map(wrap);
   const misses = missCandidates.filter((p) => index.find([p]) === undefined);
   const result: MatcherResult = {
@@ -111,6 +126,8 @@ async function benchSet(name: string, questions: string[], template: TemplateNam
     vocabularyBytes: index.stats.vocabularyBytes,
     bytes: index.stats.bytes,
     hit: await lookups(index, hits),
+    templateHit: await lookups(index, hits, "question"),
+    templateShare,
     miss: await lookups(index, misses),
     wrongHits,
     droppedMisses: missCandidates.length - misses.length,
@@ -145,7 +162,7 @@ for (const [name, questions, template, misses] of [
   const f = (x: number) => x.toFixed(2).padStart(8);
   console.log(
     `${r.name.padEnd(22)} build ${r.buildMs.toFixed(1).padStart(8)} ms  ${(r.bytes / 1048576).toFixed(2).padStart(6)} MiB  ` +
-      `hit p50 ${f(r.hit.p50us)} µs p99 ${f(r.hit.p99us)} µs   miss p50 ${f(r.miss.p50us)} µs p99 ${f(r.miss.p99us)} µs` +
+      `hit p50 ${f(r.hit.p50us)} µs p99 ${f(r.hit.p99us)} µs   template hit p50 ${f(r.templateHit.p50us)} µs (${(100 * r.templateShare).toFixed(1)}%)   miss p50 ${f(r.miss.p50us)} µs p99 ${f(r.miss.p99us)} µs` +
       (r.wrongHits ? `  WRONG HITS: ${r.wrongHits}` : ""),
   );
 }

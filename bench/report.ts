@@ -232,12 +232,16 @@ export function renderReport(input: ReportInput): string {
   L.push(
     "`index.find([prompt])`, one lookup per mitata sample (batching off), cycling through the prompts; GC pauses included. " +
       "Hits: the set's questions in llama-eval's template (AIME template for AIME, GSM8K template otherwise). Misses: other questions in the same " +
-      "template (MATH-500 for AIME, GSM8K test for GSM8K train, 2,000 synthetic questions from another seed for the synthetic set).",
+      "template (MATH-500 for AIME, GSM8K test for GSM8K train, 2,000 synthetic questions from another seed for the synthetic set). " +
+      "Template hits: the same hits through `index.question([prompt])`, which the server calls: once one request has shown the template, " +
+      "a prompt in it is answered by a hash lookup of its middle (src/match/index.ts says when that is the scan's answer); \"template share\" is how many of the hits took that path. " +
+      "Wrong hits counts both paths' disagreements with the expected question.",
     "",
   );
-  table(["set", "build ms", "index bytes", "nodes", "hit p50 µs", "hit p99 µs", "miss p50 µs", "miss p99 µs", "hit prompt chars", "miss prompt chars", "wrong hits"], matcher.map((x) => [
+  table(["set", "build ms", "index bytes", "nodes", "hit p50 µs", "hit p99 µs", "template hit p50 µs", "template hit p99 µs", "template share", "miss p50 µs", "miss p99 µs", "hit prompt chars", "miss prompt chars", "wrong hits"], matcher.map((x) => [
     x.name, `${x.buildMs.toFixed(1)}${x.buildRuns > 1 ? ` (median of ${x.buildRuns})` : ""}`, `${fmt(x.bytes)} (${(x.bytes / 1048576).toFixed(2)} MiB)`, fmt(x.nodes),
-    x.hit.p50us.toFixed(2), x.hit.p99us.toFixed(2), x.miss.p50us.toFixed(2), x.miss.p99us.toFixed(2), fmt(x.hit.avgChars), fmt(x.miss.avgChars), x.wrongHits,
+    x.hit.p50us.toFixed(2), x.hit.p99us.toFixed(2), x.templateHit.p50us.toFixed(2), x.templateHit.p99us.toFixed(2), `${(100 * x.templateShare).toFixed(1)}%`,
+    x.miss.p50us.toFixed(2), x.miss.p99us.toFixed(2), fmt(x.hit.avgChars), fmt(x.miss.avgChars), x.wrongHits,
   ]));
 
   if (timings) {
@@ -248,7 +252,7 @@ export function renderReport(input: ReportInput): string {
     L.push("## Where llama-sim's time goes", "");
     L.push("### Timers in the request path", "");
     L.push(
-      "`bench/instrumented.ts` runs llama-sim from source with wall-clock timers around `QuestionIndex.prototype.find`, `JSON.parse` and " +
+      "`bench/instrumented.ts` runs llama-sim from source with wall-clock timers around `QuestionIndex.prototype.question`, `JSON.parse` and " +
         `\`JSON.stringify\` (GSM8K train, \`--quiet\`, same wrk load, ${SECONDS} s after a warm-up). Server CPU per request is CPU time from ` +
         "`/proc/<pid>/stat` over requests served.",
       "",
@@ -259,8 +263,8 @@ export function renderReport(input: ReportInput): string {
       ["llama-sim binary server CPU per request (GSM8K train run above)", `${quietUs.toFixed(1)} µs`],
       ["baseline server CPU per request (same bodies)", `${baseUs.toFixed(1)} µs`],
       ["→ llama-sim's extra CPU per request over the floor", `${(quietUs - baseUs).toFixed(1)} µs`],
-      ["`find()` per call: avg / p50 / p99", `${timings.find.avgUs.toFixed(1)} / ${timings.find.p50Us.toFixed(1)} / ${timings.find.p99Us.toFixed(1)} µs (${(timings.find.calls / timings.requests).toFixed(2)} calls per request)`],
-      ["`find()` per request, share of server CPU", `${perReq(timings.find).toFixed(1)} µs (${pct(perReq(timings.find) / timings.cpuUsPerRequest)})`],
+      ["`question()` per call: avg / p50 / p99", `${timings.question.avgUs.toFixed(1)} / ${timings.question.p50Us.toFixed(1)} / ${timings.question.p99Us.toFixed(1)} µs (${(timings.question.calls / timings.requests).toFixed(2)} calls per request)`],
+      ["`question()` per request, share of server CPU", `${perReq(timings.question).toFixed(1)} µs (${pct(perReq(timings.question) / timings.cpuUsPerRequest)})`],
       ["`JSON.parse` per request (bodies are parsed natively by `Request.json()`, which no timer sees)", `${perReq(timings.parse).toFixed(1)} µs (${(timings.parse.calls / timings.requests).toFixed(2)} calls per request)`],
       ["`JSON.stringify` per request", `${perReq(timings.stringify).toFixed(1)} µs (${(timings.stringify.calls / timings.requests).toFixed(2)} calls per request)`],
     ]);

@@ -97,11 +97,11 @@ async function main(): Promise<void> {
     if ("skipped" in cpuSplit) log(`skipped: ${cpuSplit.skipped}`);
     phase("CPU profile: bun --cpu-prof src/main.ts (GSM8K train, --quiet) under wrk");
     profile = await cpuProfile(cases[1]!);
-    phase("timers around find() / JSON.parse / JSON.stringify: bench/instrumented.ts (GSM8K train, --quiet) under wrk");
+    phase("timers around question() / JSON.parse / JSON.stringify: bench/instrumented.ts (GSM8K train, --quiet) under wrk");
     timings = await timedRun(cases[1]!);
     log(
-      `${fmt(timings.rps)} req/s, server CPU ${timings.cpuUsPerRequest.toFixed(1)} µs/request; find ${timings.find.avgUs.toFixed(1)} µs avg ` +
-        `(p50 ${timings.find.p50Us.toFixed(1)}, p99 ${timings.find.p99Us.toFixed(1)}), JSON.parse ${(timings.parse.totalMs * 1000 / timings.requests).toFixed(1)} µs, JSON.stringify ${(timings.stringify.totalMs * 1000 / timings.requests).toFixed(1)} µs per request`,
+      `${fmt(timings.rps)} req/s, server CPU ${timings.cpuUsPerRequest.toFixed(1)} µs/request; question() ${timings.question.avgUs.toFixed(1)} µs avg ` +
+        `(p50 ${timings.question.p50Us.toFixed(1)}, p99 ${timings.question.p99Us.toFixed(1)}), JSON.parse ${(timings.parse.totalMs * 1000 / timings.requests).toFixed(1)} µs, JSON.stringify ${(timings.stringify.totalMs * 1000 / timings.requests).toFixed(1)} µs per request`,
     );
   }
 

@@ -33,7 +33,7 @@ export interface Timings {
   readonly rps: number;
   readonly requests: number;
   readonly cpuUsPerRequest: number;
-  readonly find: TimerSummary;
+  readonly question: TimerSummary;
   readonly parse: TimerSummary;
   readonly stringify: TimerSummary;
 }
@@ -53,7 +53,7 @@ export async function timedRun(c: DatasetCase): Promise<Timings> {
   const r = await wrk(server, script, SECONDS);
   server.proc.kill("SIGINT");
   await server.proc.exited;
-  const t = JSON.parse(readFileSync(out, "utf8")) as { find: TimerSummary; parse: TimerSummary; stringify: TimerSummary };
+  const t = JSON.parse(readFileSync(out, "utf8")) as { question: TimerSummary; parse: TimerSummary; stringify: TimerSummary };
   return { rps: r.rps, requests: r.requests, cpuUsPerRequest: (r.serverCpu / r.rps) * 1e6, ...t };
 }
 
