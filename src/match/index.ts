@@ -266,7 +266,10 @@ export class QuestionIndex {
       if (middle === undefined) continue;
       const q = this.byText.get(middle);
       if (q === undefined || !meetsCleanly(template.prefix, middle) || !meetsCleanly(middle, template.suffix)) continue;
-      if (this.quietAfter(this.templateNode[q]!, template)) return q;
+      if (this.quietAfter(this.templateNode[q]!, template)) {
+        templates.used(k);
+        return q;
+      }
     }
     return -1;
   }

@@ -7,7 +7,8 @@
  * starts with that prefix and ends with that suffix has its middle looked up whole, in a hash map of the
  * questions' texts, instead of being tokenised and run through the automaton (./index.ts says when
  * that gives the automaton's own answer). The store is small and fixed: a harness uses one template per
- * dataset, and a client sending anything else only costs a replaced entry.
+ * dataset, and text seen once (a judge prompt, a client sending anything else) only replaces the
+ * template least recently used.
  */
 import { ASCII_CLASSES, WORD } from "./normalize.ts";
 
@@ -28,8 +29,9 @@ export const MAX_TEMPLATES = 8;
 
 export class Templates {
   readonly #list: Template[] = [];
-  /** Where the next template goes once the store is full (the oldest is replaced). */
-  #next = 0;
+  /** Per template, when it last answered a request or was learned: the least recent is replaced. */
+  readonly #used: number[] = [];
+  #clock = 0;
 
   get size(): number {
     return this.#list.length;
@@ -40,17 +42,24 @@ export class Templates {
     return this.#list[k]!;
   }
 
+  /** Template k answered a request: it outlives one-off texts (an LLM judge's prompts between the questions). */
+  used(k: number): void {
+    this.#used[k] = ++this.#clock;
+  }
+
   has(prefix: string, suffix: string): boolean {
     for (const t of this.#list) if (t.prefix === prefix && t.suffix === suffix) return true;
     return false;
   }
 
   add(template: Template): void {
-    if (this.#list.length < MAX_TEMPLATES) this.#list.push(template);
-    else {
-      this.#list[this.#next] = template;
-      this.#next = (this.#next + 1) % MAX_TEMPLATES;
+    let k = this.#list.length;
+    if (k === MAX_TEMPLATES) {
+      k = 0;
+      for (let j = 1; j < MAX_TEMPLATES; j++) if (this.#used[j]! < this.#used[k]!) k = j;
     }
+    this.#list[k] = template;
+    this.used(k);
   }
 }
 

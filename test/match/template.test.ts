@@ -116,6 +116,20 @@ describe("question() against find()", () => {
     expect(hits).toEqual([...Array(MAX_TEMPLATES).fill(1), 0, 0]);
   });
 
+  test("a template in use outlives one-off texts between its requests (an LLM judge's prompts)", () => {
+    const questions = Array.from({ length: 40 }, (_, i) => `How many apples are left after ${i} are eaten?`);
+    const index = new QuestionIndex(questions);
+    const ask = (i: number) => `Question: ${questions[i]}\nAnswer:`;
+    // Each judge prompt quotes the question and a different response: a new template every time.
+    const judge = (i: number) => `Grade this.\nQuestion: ${questions[i]}\nResponse: ${i * 7} apples, answer ${i}.`;
+    expect(index.question([ask(0)])).toBe(0);
+    for (let i = 1; i < questions.length; i++) {
+      expect(index.question([judge(i - 1)])).toBe(i - 1);
+      expect(index.question([ask(i)])).toBe(i);
+    }
+    expect(index.templateHits).toBe(questions.length - 1);
+  });
+
   test("no question, no template: undefined, and nothing learned", () => {
     const index = new QuestionIndex(["What is seven plus two?"]);
     expect(index.question(["Hello there"])).toBeUndefined();
