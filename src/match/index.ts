@@ -157,6 +157,8 @@ export class QuestionIndex {
   private readonly templateNode: Int32Array;
   /** Question text → its question, for those with a templateNode. */
   private readonly byText: Map<string, number>;
+  /** Length of the longest text in byText. */
+  private readonly longestText: number;
   private readonly templates = new Templates();
   /** Requests {@link question} answered by a learned template (for tests and the bench). */
   templateHits = 0;
@@ -191,10 +193,15 @@ export class QuestionIndex {
     this.texts = questions;
     this.templateNode = templateNodes(trie.indexed, trie.terminal, this.qLen, minTokens, links.fail);
     this.byText = new Map();
+    let longest = 0;
     for (let i = 0; i < questions.length; i++) {
       const q = trie.canonical[i]!;
-      if (q >= 0 && this.templateNode[q]! >= 0 && !this.byText.has(questions[i]!)) this.byText.set(questions[i]!, q);
+      const text = questions[i]!;
+      if (q < 0 || this.templateNode[q]! < 0 || this.byText.has(text)) continue;
+      this.byText.set(text, q);
+      longest = Math.max(longest, text.length);
     }
+    this.longestText = longest;
 
     let short = 0;
     let indexedTokens = 0;
@@ -262,7 +269,7 @@ export class QuestionIndex {
     const templates = this.templates;
     for (let k = 0; k < templates.size; k++) {
       const template = templates.at(k);
-      const middle = middleOf(text, template);
+      const middle = middleOf(text, template, this.longestText);
       if (middle === undefined) continue;
       const q = this.byText.get(middle);
       if (q === undefined || !meetsCleanly(template.prefix, middle) || !meetsCleanly(middle, template.suffix)) continue;

@@ -64,12 +64,13 @@ export class Templates {
 }
 
 /**
- * The middle of `text` when it is written in `template` (the prefix, at least one character, the
- * suffix), else undefined.
+ * The middle of `text` when it is written in `template` (the prefix, 1 to `longest` characters, the
+ * suffix), else undefined. `longest` (the longest question) spares hashing a long text that cannot be one.
  */
-export function middleOf(text: string, template: Template): string | undefined {
+export function middleOf(text: string, template: Template, longest: number): string | undefined {
   const { prefix, suffix } = template;
-  if (text.length <= prefix.length + suffix.length || !text.startsWith(prefix) || !text.endsWith(suffix)) return undefined;
+  const length = text.length - prefix.length - suffix.length;
+  if (length < 1 || length > longest || !text.startsWith(prefix) || !text.endsWith(suffix)) return undefined;
   return text.slice(prefix.length, text.length - suffix.length);
 }
 
