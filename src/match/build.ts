@@ -122,7 +122,6 @@ export function buildTrie({ vocab, pool, offsets, qLen }: Tokenized, { order, ma
       if (l === len && l === qLen[prev]) {
         duplicates++;
         canonical[q] = prev; // ties sort by index, so prev is the group's first
-
         continue;
       }
     }
@@ -357,4 +356,24 @@ export function packFailures(fail: Int32Array): { failSet: Int32Array; failRank:
     }
   }
   return { failSet, failRank, failTo };
+}
+
+/**
+ * Per question, the node its tokens end at if the template path may answer it (./template.ts), else
+ * -1: duplicates, short questions and questions found inside another (their node is some node's
+ * failure link) are left to the scan.
+ */
+export function templateNodes(indexed: Int32Array, terminal: Int32Array, qLen: Int32Array, minTokens: number, fail: Int32Array): Int32Array {
+  const failTarget = new Int32Array(bitWords(fail.length));
+  for (let v = 1; v < fail.length; v++) {
+    const f = fail[v]!;
+    failTarget[f >>> 5]! |= 1 << (f & 31);
+  }
+  const nodes = new Int32Array(qLen.length).fill(-1);
+  for (let k = 0; k < indexed.length; k++) {
+    const q = indexed[k]!;
+    const v = terminal[k]!;
+    if (qLen[q]! >= minTokens && (failTarget[v >>> 5]! & (1 << (v & 31))) === 0) nodes[q] = v;
+  }
+  return nodes;
 }

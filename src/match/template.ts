@@ -12,6 +12,18 @@
  */
 import { ASCII_CLASSES, WORD } from "./normalize.ts";
 
+/** What the template path needs of the question index's automaton. */
+export interface Automaton {
+  /**
+   * Runs `ids` through the automaton from `state`, calling `onOutput(i)` at each token i that reaches
+   * an output: false stops the walk (returned). Stops early, true, once back at the root at or past
+   * `quietFrom` (nothing further can be found).
+   */
+  walk(state: number, ids: Int32Array, quietFrom: number, onOutput: (i: number) => boolean): boolean;
+  /** The token ids of one message's text, as the scan makes them. */
+  messageIds(text: string): Int32Array;
+}
+
 export interface Template {
   readonly prefix: string;
   readonly suffix: string;
@@ -60,6 +72,81 @@ export class Templates {
     }
     this.#list[k] = template;
     this.used(k);
+  }
+}
+
+/** A walk's output handler that stops it at the first output. */
+const stopAtOutput = () => false;
+
+/**
+ * The template path of QuestionIndex.question (./index.ts, whose doc comment gives the argument that
+ * its answers are the scan's): learned templates, and the questions they may answer by text.
+ */
+export class TemplatePath {
+  readonly #texts: readonly string[];
+  /** Question text → its question, for the questions with a node (build.ts's templateNodes). */
+  readonly #byText = new Map<string, number>();
+  readonly #nodes: Int32Array;
+  /** Length of the longest text in #byText. */
+  readonly #longest: number;
+  readonly #automaton: Automaton;
+  readonly #templates = new Templates();
+  /** Requests answered from a template. */
+  hits = 0;
+
+  /**
+   * `texts`, the questions; `canonical[i]`, the first question with text i's tokens (-1 for none);
+   * `nodes[q]`, the node question q's tokens end at when the path may answer it, else -1.
+   */
+  constructor(texts: readonly string[], canonical: Int32Array, nodes: Int32Array, automaton: Automaton) {
+    this.#texts = texts;
+    this.#nodes = nodes;
+    this.#automaton = automaton;
+    let longest = 0;
+    for (let i = 0; i < texts.length; i++) {
+      const q = canonical[i]!;
+      const text = texts[i]!;
+      if (q < 0 || nodes[q]! < 0 || this.#byText.has(text)) continue;
+      this.#byText.set(text, q);
+      longest = Math.max(longest, text.length);
+    }
+    this.#longest = longest;
+  }
+
+  /** The question a message carries by a learned template, or -1 (then only a scan can tell). */
+  answer(text: string): number {
+    const templates = this.#templates;
+    for (let k = 0; k < templates.size; k++) {
+      const template = templates.at(k);
+      const middle = middleOf(text, template, this.#longest);
+      if (middle === undefined) continue;
+      const q = this.#byText.get(middle);
+      if (q === undefined || !meetsCleanly(template.prefix, middle) || !meetsCleanly(middle, template.suffix)) continue;
+      // No output running the suffix on from Q's node: no question ends after Q.
+      if (this.#automaton.walk(this.#nodes[q]!, template.suffixIds, template.quietFrom, stopAtOutput)) {
+        templates.used(k);
+        this.hits++;
+        return q;
+      }
+    }
+    return -1;
+  }
+
+  /** Keeps the text around question `q` in a message as a template, when it is there verbatim and new. */
+  learn(text: string, q: number): void {
+    const question = this.#texts[q]!;
+    const at = text.indexOf(question);
+    if (at < 0) return;
+    const prefix = text.slice(0, at);
+    const suffix = text.slice(at + question.length);
+    if (this.#templates.has(prefix, suffix)) return;
+    const suffixIds = this.#automaton.messageIds(suffix);
+    let quietFrom = 0;
+    this.#automaton.walk(0, suffixIds, suffixIds.length, (i) => {
+      quietFrom = i + 1;
+      return true;
+    });
+    this.#templates.add({ prefix, suffix, suffixIds, quietFrom });
   }
 }
 
