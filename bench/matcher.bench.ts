@@ -64,19 +64,14 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function lookups(index: QuestionIndex, prompts: readonly string[], via: "find" | "question" = "find"): Promise<LookupStats> {
+async function lookups(prompts: readonly string[], lookUp: (messages: readonly string[]) => unknown): Promise<LookupStats> {
   const inputs = prompts.map((p) => [p] as const);
   let i = 0;
   const stats = await measure(
-    via === "find"
-      ? () => {
-          do_not_optimize(index.find(inputs[i]!));
-          if (++i === inputs.length) i = 0;
-        }
-      : () => {
-          do_not_optimize(index.question(inputs[i]!));
-          if (++i === inputs.length) i = 0;
-        },
+    () => {
+      do_not_optimize(lookUp(inputs[i]!));
+      if (++i === inputs.length) i = 0;
+    },
     { batch_threshold: 0, min_cpu_time: SAMPLE_NS, max_samples: 1e6 },
   );
   return {
@@ -125,10 +120,10 @@ async function benchSet(name: string, questions: string[], template: TemplateNam
     indexBytes: index.stats.indexBytes,
     vocabularyBytes: index.stats.vocabularyBytes,
     bytes: index.stats.bytes,
-    hit: await lookups(index, hits),
-    templateHit: await lookups(index, hits, "question"),
+    hit: await lookups(hits, (m) => index.find(m)),
+    templateHit: await lookups(hits, (m) => index.question(m)),
     templateShare,
-    miss: await lookups(index, misses),
+    miss: await lookups(misses, (m) => index.find(m)),
     wrongHits,
     droppedMisses: missCandidates.length - misses.length,
   };

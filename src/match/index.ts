@@ -247,16 +247,10 @@ export class QuestionIndex {
     return this.templatePath.hits;
   }
 
-  /** The token ids of one message's text, as {@link scan} makes them. */
+  /** The token ids of one message's text, as {@link scan} makes them (a copy: scans share their buffer). */
   private messageIds(text: string): Int32Array {
-    let ids = new Int32Array(text.length);
-    let end = this.vocab.asciiIds(text, ids, 0);
-    if (end < 0) {
-      const normalized = normalizeText(text).replaceAll(BOUNDARY, " "); // inside one message, as scan() reads it
-      if (normalized.length > ids.length) ids = new Int32Array(normalized.length);
-      end = this.vocab.textIds(normalized, ids, 0);
-    }
-    return ids.slice(0, end);
+    const { ids, count } = this.tokenIds([text], true);
+    return ids.slice(0, count);
   }
 
   /** The template path's walk (template.ts's Automaton.walk) over this automaton. */
@@ -313,7 +307,12 @@ export class QuestionIndex {
    * character of {@link requestText} would tokenise, without building the joined string.
    */
   scan(input: string | readonly string[], options?: ScanOptions): ScanResult {
-    const asciiFastPath = options?.asciiFastPath ?? true;
+    const { ids, count } = this.tokenIds(input, options?.asciiFastPath ?? true);
+    return this.run(ids, count);
+  }
+
+  /** The first phase of {@link scan}: the request's token ids, in a scratch buffer shared by all scans. */
+  private tokenIds(input: string | readonly string[], asciiFastPath: boolean): { ids: Int32Array; count: number } {
     const vocab = this.vocab;
     let ids: Int32Array = SCRATCH_IDS;
     let count = 0;
@@ -339,7 +338,7 @@ export class QuestionIndex {
       }
       count = end;
     }
-    return this.run(ids, count);
+    return { ids, count };
   }
 
   /**
