@@ -43,6 +43,18 @@ export function tokenizeQuestions(questions: readonly string[]): Tokenized {
   return { vocab: new Vocabulary(builder.tokens), pool, offsets, qLen };
 }
 
+/**
+ * Bit t set when token t occurs in some question after its first token. A template's suffix whose
+ * first token is not one of these can complete no question begun before it (template.ts's `clear`).
+ */
+export function innerTokens({ vocab, offsets, pool }: Tokenized): Int32Array {
+  const bits = new Int32Array(bitWords(vocab.size));
+  for (let q = 0; q + 1 < offsets.length; q++) {
+    for (let i = offsets[q]! + 1; i < offsets[q + 1]!; i++) bits[pool[i]! >>> 5]! |= 1 << (pool[i]! & 31);
+  }
+  return bits;
+}
+
 export interface Sorted {
   /** Non-empty questions, by token sequence, ties by index. */
   order: Int32Array;

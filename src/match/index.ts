@@ -37,7 +37,7 @@
  * longest.
  */
 import { BOUNDARY, normalizeText } from "./normalize.ts";
-import { BIT_SETS, FAIL_SET, HAS_CHILD, HAS_OUTPUT, MORE_CHILDREN, buildTrie, Goto, linkFailures, packFailures, placeBits, sortSequences, templateNodes, tokenizeQuestions } from "./build.ts";
+import { BIT_SETS, FAIL_SET, HAS_CHILD, HAS_OUTPUT, MORE_CHILDREN, buildTrie, Goto, linkFailures, packFailures, innerTokens, placeBits, sortSequences, templateNodes, tokenizeQuestions } from "./build.ts";
 import { IntMap, popcount } from "./tables.ts";
 import { TemplatePath } from "./template.ts";
 import { BOUNDARY_ID, Vocabulary } from "./vocabulary.ts";
@@ -168,6 +168,7 @@ export class QuestionIndex {
     this.qLen = tokenized.qLen;
     const sorted = sortSequences(tokenized);
     const trie = buildTrie(tokenized, sorted);
+    const inner = innerTokens(tokenized);
     tokenized.pool = new Int32Array(0); // build-time only
     this.goto = new Goto(trie);
     const links = linkFailures(trie, this.goto);
@@ -179,7 +180,7 @@ export class QuestionIndex {
     this.failTo = packed.failTo;
     this.outputs = links.outputs;
     const nodes = templateNodes(trie.indexed, trie.terminal, this.qLen, minTokens, links.fail);
-    this.templatePath = new TemplatePath(questions, trie.canonical, nodes, {
+    this.templatePath = new TemplatePath(questions, trie.canonical, nodes, inner, {
       walk: (state, ids, quietFrom, onOutput) => this.walk(state, ids, quietFrom, onOutput),
       messageIds: (text) => this.messageIds(text),
     });
@@ -227,7 +228,10 @@ export class QuestionIndex {
    *    start (no failure link leads to Q's node: build.ts's templateNodes). Then after the prefix and
    *    Q the automaton is at Q's own node, whatever the prefix and the earlier messages were, and Q is
    *    the longest question ending there;
-   * 3. running the suffix's tokens on from Q's node reaches no output: no question ends later.
+   * 3. running the suffix's tokens on from Q's node reaches no output: no question ends later. A
+   *    suffix that holds no question and whose first token no question has after its own first
+   *    token passes for every Q, and is not run (template.ts's `clear`): a question ending inside the
+   *    suffix and begun before it would have that token inside it.
    * That is the scan's answer by its own rules (the latest end wins), so the two never differ; any
    * condition failing falls back to the scan. Costs two string comparisons, one hash lookup and a
    * few automaton steps instead of tokenising the whole request (make bench: ~2–4 µs a request less).
@@ -245,6 +249,11 @@ export class QuestionIndex {
   /** Requests {@link question} answered from a learned template (for tests and the bench). */
   get templateHits(): number {
     return this.templatePath.hits;
+  }
+
+  /** Suffix walks the template path ran: none for a template whose suffix is `clear` (./template.ts). */
+  get templateWalks(): number {
+    return this.templatePath.walks;
   }
 
   /** The token ids of one message's text, as {@link scan} makes them (a copy: scans share their buffer). */

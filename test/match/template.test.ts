@@ -46,6 +46,42 @@ describe("question() against find()", () => {
     );
   });
 
+  test("suffixes that begin with a word no question has inside it: the same question, without the suffix walk", () => {
+    // "s" may start a question but never comes later in one, so a suffix starting with it is `clear`
+    // unless it holds a question itself; questions over few words make both cases, and overlaps, common.
+    const wordsArb = (min: number, max: number) => fc.array(fc.constantFrom("a", "b", "c", "d"), { minLength: min, maxLength: max });
+    let clearHits = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), wordsArb(1, 6)), { minLength: 1, maxLength: 10 }),
+        wordsArb(0, 4),
+        wordsArb(0, 6),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        (specs, prefix, suffix, picks) => {
+          const questions = specs.map(([s, words]) => (s ? ["s", ...words] : words).join(" "));
+          const index = new QuestionIndex(questions, { minTokens: 1 });
+          const requests = picks.map((p) => [`${["Q:", ...prefix].join(" ")} ${questions[p % questions.length]!} ${["s", ...suffix].join(" ")}`]);
+          agreeAll(index, requests);
+          const walks = index.templateWalks;
+          clearHits += agreeAll(index, requests) - (index.templateWalks - walks);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(clearHits).toBeGreaterThan(1000);
+  });
+
+  test("a clear suffix is not walked; one whose first word occurs inside a question is", () => {
+    const clear = new QuestionIndex(["c d e", "r s t", "please c d"]);
+    expect(clear.question(["Q: r s t please reason"])).toBe(1); // learns "Q: " … " please reason"
+    expect(clear.question(["Q: c d e please reason"])).toBe(0);
+    expect([clear.templateHits, clear.templateWalks]).toEqual([1, 0]);
+    const walked = new QuestionIndex(["c d e", "r s t", "x please y"]);
+    expect(walked.question(["Q: r s t please reason"])).toBe(1);
+    expect(walked.question(["Q: c d e please reason"])).toBe(0);
+    expect([walked.templateHits, walked.templateWalks]).toEqual([1, 1]);
+  });
+
   test("a question that is a proper suffix of another is left to the scan (the longer one ends at the same place)", () => {
     const index = new QuestionIndex(["c d e", "a b c d e", "r s t"]);
     expect(index.question(["Solve a b r s t now"])).toBe(2); // learns "Solve a b " … " now"
