@@ -70,7 +70,8 @@ export class Decider {
       throw new RangeError(`question ${question} is not in 0..${this.questionCount - 1}`);
     }
     const attempt = this.ledger.nextAttempt(question);
-    const probability = this.#probabilities[question]!;
+    // One rate for every question outside difficulty mode: no read of a per-question cell (a cache miss under load).
+    const probability = this.mode === "difficulty" ? this.#probabilities[question]! : this.successRate;
     const keys = this.#keysFor(question, attempt, request);
     const forced = request.override;
     // A forced reply is not scored: it does not advance exact mode's schedule.

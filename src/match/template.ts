@@ -4,13 +4,14 @@
  * An eval sends every question of a run in the same template (llama-eval's "Solve the following math
  * problem…" before it and "Remember to put your answer…" after it). Once the automaton has found a
  * question inside a message, the text before and after it is kept as a template; a later message that
- * starts with that prefix and ends with that suffix has its middle looked up whole, in a hash map of the
- * questions' texts, instead of being tokenised and run through the automaton (./index.ts says when
+ * starts with that prefix and ends with that suffix has its middle looked up whole, in a hash table of the
+ * questions' texts (./text-table.ts), instead of being tokenised and run through the automaton (./index.ts says when
  * that gives the automaton's own answer). The store is small and fixed: a harness uses one template per
  * dataset, and text seen once (a judge prompt, a client sending anything else) only replaces the
  * template least recently used.
  */
 import { ASCII_CLASSES, WORD } from "./normalize.ts";
+import { TextTable } from "./text-table.ts";
 
 /** What the template path needs of the question index's automaton. */
 export interface Automaton {
@@ -92,10 +93,8 @@ const stopAtOutput = () => false;
 export class TemplatePath {
   readonly #texts: readonly string[];
   /** Question text → its question, for the questions with a node (build.ts's templateNodes). */
-  readonly #byText = new Map<string, number>();
+  readonly #byText: TextTable;
   readonly #nodes: Int32Array;
-  /** Length of the longest text in #byText. */
-  readonly #longest: number;
   readonly #automaton: Automaton;
   readonly #inner: Int32Array;
   readonly #templates = new Templates();
@@ -114,15 +113,11 @@ export class TemplatePath {
     this.#inner = inner;
     this.#nodes = nodes;
     this.#automaton = automaton;
-    let longest = 0;
+    this.#byText = new TextTable(texts, texts.length);
     for (let i = 0; i < texts.length; i++) {
       const q = canonical[i]!;
-      const text = texts[i]!;
-      if (q < 0 || nodes[q]! < 0 || this.#byText.has(text)) continue;
-      this.#byText.set(text, q);
-      longest = Math.max(longest, text.length);
+      if (q >= 0 && nodes[q]! >= 0) this.#byText.add(i, q);
     }
-    this.#longest = longest;
   }
 
   /** The question a message carries by a learned template, or -1 (then only a scan can tell). */
@@ -130,10 +125,12 @@ export class TemplatePath {
     const templates = this.#templates;
     for (let k = 0; k < templates.size; k++) {
       const template = templates.at(k);
-      const middle = middleOf(text, template, this.#longest);
-      if (middle === undefined) continue;
-      const q = this.#byText.get(middle);
-      if (q === undefined || !meetsCleanly(template.prefix, middle) || !meetsCleanly(middle, template.suffix)) continue;
+      const from = template.prefix.length;
+      const length = text.length - from - template.suffix.length;
+      // The longest question spares hashing a long text that cannot be one.
+      if (length < 1 || length > this.#byText.longest || !text.startsWith(template.prefix) || !text.endsWith(template.suffix)) continue;
+      const q = this.#byText.find(text, from, length);
+      if (q < 0 || !splitsCleanly(text, from) || !splitsCleanly(text, from + length)) continue;
       // No output running the suffix on from Q's node: no question ends after Q.
       if (template.clear || this.#walk(q, template)) {
         templates.used(k);
@@ -170,25 +167,20 @@ export class TemplatePath {
 }
 
 /**
- * The middle of `text` when it is written in `template` (the prefix, 1 to `longest` characters, the
- * suffix), else undefined. `longest` (the longest question) spares hashing a long text that cannot be one.
- */
-export function middleOf(text: string, template: Template, longest: number): string | undefined {
-  const { prefix, suffix } = template;
-  const length = text.length - prefix.length - suffix.length;
-  if (length < 1 || length > longest || !text.startsWith(prefix) || !text.endsWith(suffix)) return undefined;
-  return text.slice(prefix.length, text.length - suffix.length);
-}
-
-/**
  * Whether `left` followed by `right` tokenises as the tokens of each, end to end, whatever else either
  * holds: true when either is empty, or when the two characters that meet are ASCII (no Unicode
  * normalisation step composes, reorders or case-maps across an ASCII character) and not both letters
  * or digits (which would make one word of two).
  */
 export function meetsCleanly(left: string, right: string): boolean {
-  if (left === "" || right === "") return true;
-  const a = left.charCodeAt(left.length - 1);
-  const b = right.charCodeAt(0);
+  return left === "" || right === "" || codesMeetCleanly(left.charCodeAt(left.length - 1), right.charCodeAt(0));
+}
+
+/** meetsCleanly(text.slice(0, at), text.slice(at)), without the slices. */
+function splitsCleanly(text: string, at: number): boolean {
+  return at === 0 || at === text.length || codesMeetCleanly(text.charCodeAt(at - 1), text.charCodeAt(at));
+}
+
+function codesMeetCleanly(a: number, b: number): boolean {
   return a < 128 && b < 128 && !(ASCII_CLASSES[a] === WORD && ASCII_CLASSES[b] === WORD);
 }

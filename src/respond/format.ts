@@ -54,10 +54,23 @@ function negated(text: string, at: number): boolean {
 }
 
 /**
- * Every cue but `\boxed` and `####` has "answer" followed by a colon or by " is" (any case): one
- * scan for that rules all four out at once on most prompts ("put your answer inside \boxed{}").
+ * Every cue but `\boxed` and `####` has "answer" followed by a colon or by " is" (any case), at or
+ * after the cue's start: one scan for that rules all four out at once on most prompts ("put your
+ * answer inside \boxed{}"). Global, so that it can start past the last `\boxed` ({@link answerCueAfter}).
  */
-const ANSWER_GATE = /answer(?:\s*:|[ \t]+is)/i;
+const ANSWER_GATE = /answer(?:\s*:|[ \t]+is)/gi;
+
+/**
+ * Whether an answer cue may start past `after`: a cue counts only there, and holds a gate match at
+ * or after its start. The scan starts there too, so a template asking for `\boxed{}` near its end
+ * reads a few characters instead of the whole prompt.
+ */
+function answerCueAfter(prompt: string, after: number): boolean {
+  ANSWER_GATE.lastIndex = after + 1;
+  const found = ANSWER_GATE.test(prompt);
+  ANSWER_GATE.lastIndex = 0;
+  return found;
+}
 const BOXED = "\\boxed";
 const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
@@ -97,12 +110,12 @@ export function askedAnswerFormat(texts: readonly string[]): AnswerFormat | unde
   // The cue nearest the end wins; a later cue in CUES order wins only when strictly later (as a scan in order would).
   let bestAt = lastBoxed(prompt);
   let best: AnswerFormat | undefined = bestAt >= 0 ? "boxed" : undefined;
-  const gated = ANSWER_GATE.test(prompt);
+  const gated = answerCueAfter(prompt, bestAt);
   for (let i = 1; i < CUES.length; i++) {
     const { format, pattern } = CUES[i]!;
     if (format !== "hashes" && !gated) continue;
-    // Most prompts have no "####": one indexOf rules the regexp scan out.
-    if (format === "hashes" && prompt.indexOf("####") < 0) continue;
+    // Most prompts have no "####" past the best cue so far: one indexOf rules the regexp scan out.
+    if (format === "hashes" && prompt.indexOf("####", bestAt + 1) < 0) continue;
     const at = lastCue(prompt, pattern, bestAt);
     if (at > bestAt) {
       best = format;

@@ -1,0 +1,69 @@
+/**
+ * TextTable finds a text from a span of a longer string by a hash of some of its characters, then
+ * compares the whole span: it must answer exactly as a Map keyed by the span's text would, also when
+ * texts differ only where the hash does not look (same length, one character apart).
+ */
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { spanHash, TextTable } from "../../src/match/text-table.ts";
+
+/** `base` with the character at each position in `at` replaced by "#", one text per position. */
+const oneApart = (base: string, at: readonly number[]) => at.map((i) => base.slice(0, i % base.length) + "#" + base.slice((i % base.length) + 1));
+
+describe("TextTable", () => {
+  test("property: find(span) is the value a Map of the texts gives for the span's text", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 120 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 6 }),
+        fc.string({ maxLength: 8 }),
+        fc.string({ maxLength: 8 }),
+        (base, positions, others, before, after) => {
+          const texts = [base, ...oneApart(base, positions), ...others];
+          const table = new TextTable(texts, texts.length);
+          const map = new Map<string, number>();
+          texts.forEach((text, i) => {
+            const added = table.add(i, 1000 + i);
+            expect(added).toBe(!map.has(text));
+            if (!map.has(text)) map.set(text, 1000 + i);
+          });
+          expect(table.size).toBe(map.size);
+          // Every text, and a few that are not held, inside a longer string.
+          for (const text of [...texts, `${base}x`, base.slice(1), "#"]) {
+            const line = before + text + after;
+            expect(table.find(line, before.length, text.length)).toBe(map.get(text) ?? -1);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("texts that differ only between the sampled characters hash alike, and are still told apart", () => {
+    const base = "x".repeat(400);
+    // 400 / 32: positions 0, 12, 25, ... are sampled; 1 is not.
+    const [a, b] = oneApart(base, [1, 2]) as [string, string];
+    expect(spanHash(a, 0, a.length)).toBe(spanHash(b, 0, b.length));
+    const table = new TextTable([a, b, base], 3);
+    expect([table.add(0, 10), table.add(1, 11)]).toEqual([true, true]);
+    expect(table.find(`>${b}<`, 1, b.length)).toBe(11);
+    expect(table.find(`>${a}<`, 1, a.length)).toBe(10);
+    expect(table.find(base, 0, base.length)).toBe(-1);
+    expect(table.longest).toBe(400);
+  });
+
+  test("the first of equal texts keeps its value; a full table takes no more", () => {
+    const texts = ["alpha", "alpha", ...Array.from({ length: 20 }, (_, i) => `text ${i}`)];
+    const table = new TextTable(texts, 2);
+    expect(table.add(0, 7)).toBe(true);
+    expect(table.add(1, 8)).toBe(false);
+    expect(table.find("alpha", 0, 5)).toBe(7);
+    let added = 0;
+    for (let i = 2; i < texts.length; i++) if (table.add(i, i)) added++;
+    // Room for 16 slots, at most half of them full.
+    expect(table.size).toBe(8);
+    expect(added).toBe(7);
+    for (let i = 2; i < texts.length; i++) expect(table.find(texts[i]!, 0, texts[i]!.length)).toBe(i < 9 ? i : -1);
+  });
+});
