@@ -1,7 +1,7 @@
 import { responseHash } from "../decide/records.ts";
 
 /**
- * Per recent short reply text, its JSON string literal and its ledger hash, each made once.
+ * Per recent short reply text, its JSON string literal and its ledger hash, made once.
  * Short replies repeat (a question's correct reply, its few plausible wrong ones, in each answer
  * format), and escaping (JSON.stringify) and hashing (SHA-1) cost more than a Map lookup. Long
  * replies (reasoning) rarely repeat and are not kept.
@@ -36,8 +36,35 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
   };
 }
 
+/** A short reply text's JSON string literal and ledger hash, made together: each reply asks for both. */
+interface TextFacts {
+  readonly json: string;
+  readonly hash: string;
+}
+
+const factsOf = memoByText((text): TextFacts => ({ json: JSON.stringify(text), hash: responseHash(text) }));
+/**
+ * The last text asked about and its facts: the ledger asks for a reply's hash, then the JSON body for
+ * its literal, so the second ask costs a comparison (the same string, usually the same object) instead
+ * of a second table lookup.
+ */
+let lastText: string | undefined;
+let lastFacts: TextFacts | undefined;
+
+function facts(text: string): TextFacts {
+  if (text === lastText) return lastFacts!;
+  const found = factsOf(text);
+  lastText = text;
+  lastFacts = found;
+  return found;
+}
+
 /** JSON.stringify(text): the text as a JSON string literal. */
-export const jsonText: (text: string) => string = memoByText((text) => JSON.stringify(text));
+export function jsonText(text: string): string {
+  return text.length > MAX_TEXT ? JSON.stringify(text) : facts(text).json;
+}
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
-export const replyHash: (text: string) => string = memoByText(responseHash);
+export function replyHash(text: string): string {
+  return text.length > MAX_TEXT ? responseHash(text) : facts(text).hash;
+}
