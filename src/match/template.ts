@@ -113,10 +113,10 @@ export class TemplatePath {
     this.#inner = inner;
     this.#nodes = nodes;
     this.#automaton = automaton;
-    this.#byText = new TextTable(texts, texts.length);
+    this.#byText = new TextTable(texts.length);
     for (let i = 0; i < texts.length; i++) {
       const q = canonical[i]!;
-      if (q >= 0 && nodes[q]! >= 0) this.#byText.add(i, q);
+      if (q >= 0 && nodes[q]! >= 0) this.#byText.add(texts[i]!, q);
     }
   }
 

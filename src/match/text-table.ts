@@ -24,37 +24,40 @@ export function spanHash(text: string, from: number, length: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Int32s per slot: the text's hash, its index + 1 (0: an empty slot), its value; the fourth pads a slot to 16 bytes. */
-const SLOT = 4;
-
-/** Texts by index into a list, each with a value: open addressing, linear probing, a slot's fields side by side (one cache line). */
+/**
+ * Texts by index into a list, each with a value: open addressing, linear probing. A slot's hash and
+ * value sit side by side in one typed array, its text in an array by slot: both are found from the
+ * slot number at once, so a lookup waits for one cold line and then the text, not for a line that
+ * names the text and then the text.
+ */
 export class TextTable {
-  readonly #texts: readonly string[];
+  /** Per slot: the text's hash, its value. */
   readonly #slots: Int32Array;
+  /** Per slot: the text, undefined for an empty slot. */
+  readonly #texts: (string | undefined)[];
   readonly #mask: number;
   /** Length of the longest text held. */
   longest = 0;
   size = 0;
 
-  /** Room for `capacity` texts of `texts`, at most half the slots full. */
-  constructor(texts: readonly string[], capacity: number) {
-    this.#texts = texts;
+  /** Room for `capacity` texts, at most half the slots full. */
+  constructor(capacity: number) {
     let slots = 16;
     while (slots < 2 * capacity) slots *= 2;
-    this.#slots = new Int32Array(slots * SLOT);
+    this.#slots = new Int32Array(slots * 2);
+    this.#texts = new Array<string | undefined>(slots).fill(undefined);
     this.#mask = slots - 1;
   }
 
-  /** Holds `texts[index]` with `value`; false (and nothing changed) when the same text is held already, or the table is full. */
-  add(index: number, value: number): boolean {
-    const text = this.#texts[index]!;
+  /** Holds `text` with `value`; false (and nothing changed) when the same text is held already, or the table is full. */
+  add(text: string, value: number): boolean {
     if (this.find(text, 0, text.length) >= 0 || 2 * (this.size + 1) > this.#mask + 1) return false;
     const h = spanHash(text, 0, text.length);
     let s = h & this.#mask;
-    while (this.#slots[s * SLOT + 1] !== 0) s = (s + 1) & this.#mask;
-    this.#slots[s * SLOT] = h;
-    this.#slots[s * SLOT + 1] = index + 1;
-    this.#slots[s * SLOT + 2] = value;
+    while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
+    this.#slots[2 * s] = h;
+    this.#slots[2 * s + 1] = value;
+    this.#texts[s] = text;
     this.longest = Math.max(this.longest, text.length);
     this.size++;
     return true;
@@ -63,13 +66,12 @@ export class TextTable {
   /** The value of the text held that is exactly `text[from, from + length)`, or -1. */
   find(text: string, from: number, length: number): number {
     const slots = this.#slots;
+    const texts = this.#texts;
     const h = spanHash(text, from, length);
     for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
-      const entry = slots[s * SLOT + 1]!;
-      if (entry === 0) return -1;
-      if (slots[s * SLOT] !== h) continue;
-      const candidate = this.#texts[entry - 1]!;
-      if (candidate.length === length && text.startsWith(candidate, from)) return slots[s * SLOT + 2]!;
+      const candidate = texts[s];
+      if (candidate === undefined) return -1;
+      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return slots[2 * s + 1]!;
     }
   }
 }

@@ -21,10 +21,10 @@ describe("TextTable", () => {
         fc.string({ maxLength: 8 }),
         (base, positions, others, before, after) => {
           const texts = [base, ...oneApart(base, positions), ...others];
-          const table = new TextTable(texts, texts.length);
+          const table = new TextTable(texts.length);
           const map = new Map<string, number>();
           texts.forEach((text, i) => {
-            const added = table.add(i, 1000 + i);
+            const added = table.add(text, 1000 + i);
             expect(added).toBe(!map.has(text));
             if (!map.has(text)) map.set(text, 1000 + i);
           });
@@ -45,8 +45,8 @@ describe("TextTable", () => {
     // 400 / 32: positions 0, 12, 25, ... are sampled; 1 is not.
     const [a, b] = oneApart(base, [1, 2]) as [string, string];
     expect(spanHash(a, 0, a.length)).toBe(spanHash(b, 0, b.length));
-    const table = new TextTable([a, b, base], 3);
-    expect([table.add(0, 10), table.add(1, 11)]).toEqual([true, true]);
+    const table = new TextTable(3);
+    expect([table.add(a, 10), table.add(b, 11)]).toEqual([true, true]);
     expect(table.find(`>${b}<`, 1, b.length)).toBe(11);
     expect(table.find(`>${a}<`, 1, a.length)).toBe(10);
     expect(table.find(base, 0, base.length)).toBe(-1);
@@ -55,12 +55,12 @@ describe("TextTable", () => {
 
   test("the first of equal texts keeps its value; a full table takes no more", () => {
     const texts = ["alpha", "alpha", ...Array.from({ length: 20 }, (_, i) => `text ${i}`)];
-    const table = new TextTable(texts, 2);
-    expect(table.add(0, 7)).toBe(true);
-    expect(table.add(1, 8)).toBe(false);
+    const table = new TextTable(2);
+    expect(table.add(texts[0]!, 7)).toBe(true);
+    expect(table.add(texts[1]!, 8)).toBe(false);
     expect(table.find("alpha", 0, 5)).toBe(7);
     let added = 0;
-    for (let i = 2; i < texts.length; i++) if (table.add(i, i)) added++;
+    for (let i = 2; i < texts.length; i++) if (table.add(texts[i]!, i)) added++;
     // Room for 16 slots, at most half of them full.
     expect(table.size).toBe(8);
     expect(added).toBe(7);
