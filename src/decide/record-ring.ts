@@ -132,7 +132,8 @@ export class RecordRing {
     if (slot >= this.#rows) this.#grow(slot + 1);
     const row = slot * ROW;
     const u8 = this.#u8;
-    if (u8[row + FLAGS_AT] !== 0) this.#odd.delete(slot);
+    // Not by the row's flags: that would read the row, written `keep` records ago and long out of cache.
+    if (this.#odd.size !== 0) this.#odd.delete(slot);
     let odd: { time?: string; id?: string; hash?: string } | undefined;
     const f = this.#f64;
     const d = slot * F64_PER_ROW;
