@@ -233,8 +233,8 @@ export class QuestionIndex {
    *    token passes for every Q, and is not run (template.ts's `clear`): a question ending inside the
    *    suffix and begun before it would have that token inside it.
    * That is the scan's answer by its own rules (the latest end wins), so the two never differ; any
-   * condition failing falls back to the scan. Costs two string comparisons, one hash lookup and a
-   * few automaton steps instead of tokenising the whole request (make bench: ~2–4 µs a request less).
+   * condition failing falls back to the scan. Costs three string comparisons, one table lookup and (for
+   * a suffix that is not clear) a few automaton steps instead of tokenising the whole request (make bench: ~2–4 µs a request less).
    */
   question(messages: readonly string[]): number | undefined {
     const last = messages[messages.length - 1];
