@@ -58,7 +58,9 @@ export function detectJudge(messages: readonly ChatMessage[], question?: string)
 
 /** Whether `text` has a cue outside the first verbatim copy of `question` (anywhere, when it holds none). */
 function cueAround(text: string, question: string | undefined): boolean {
-  const at = question === undefined || question === "" ? -1 : text.indexOf(question);
+  // Most templates put the question first or after a short instruction: a comparison at 0 settles the
+  // first case without a search (indexOf hashes the whole question first, ~0.15 µs on GSM8K).
+  const at = question === undefined || question === "" ? -1 : text.startsWith(question) ? 0 : text.indexOf(question);
   if (at < 0) return CUE.test(text);
   // Two scans of the template around the question instead of one of the whole prompt (~0.2–0.5 µs less a request).
   return CUE.test(text.slice(0, at)) || CUE.test(text.slice(at + question!.length));
