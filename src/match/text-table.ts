@@ -3,39 +3,61 @@
  *
  * A Map keyed by the middle of a message needs the middle as a string of its own: JSC copies the
  * substring out and hashes all of it (~350 characters on GSM8K) before the lookup, every request. Here
- * the key is a hash of the span's length and 32 of its characters spread across it, read in place; a
- * candidate is then compared with the span character for character (`startsWith` at the span's start),
- * so a lookup is as exact as the Map's, whatever collides.
+ * the key is a hash of the span's length and 32 of its characters spread across it, read in place (more
+ * of them in a table whose texts collide on 32); a candidate is then compared with the span character
+ * for character (`startsWith` at the span's start), so a lookup is as exact as the Map's.
  */
 
-/** Characters read for a span's hash, spread evenly across it. */
-const SAMPLES = 32;
+/** log2 of the characters a table first reads for a hash (32), spread evenly across the span. */
+const FIRST_SHIFT = 5;
+/** The next step when texts collide on 32 (512); past it, every character. */
+const MORE_SHIFT = 9;
+/** Every character. */
+const ALL = 31;
+/**
+ * Distinct texts with one hash that make a table read more characters. Texts that differ only where the
+ * hash does not look (a long shared preamble and a number at the end, a numbered template) would
+ * otherwise share one probe run: each lookup would compare them all, and building the table would be
+ * quadratic.
+ */
+const MAX_SAME_HASH = 8;
 
-/** A hash of `text[from, from + length)` from its length and SAMPLES characters across it. */
-export function spanHash(text: string, from: number, length: number): number {
+/**
+ * A hash of `text[from, from + length)` from its length and 2^shift characters across it (all of them
+ * when the span is no longer). A power of two, so that a position is a shift, not a division.
+ */
+export function spanHash(text: string, from: number, length: number, shift = FIRST_SHIFT): number {
   let h = Math.imul(length, 0x9e3779b1);
-  // An empty span has no characters to read (past its end is the rest of the string).
-  for (let i = 0; i < SAMPLES && length > 0; i++) {
-    // Position i/SAMPLES of the way along: every character of a span shorter than SAMPLES, some twice.
-    h = Math.imul(h ^ text.charCodeAt(from + Math.floor((i * length) / SAMPLES)), 0x85ebca6b);
-    h ^= h >>> 13;
+  const samples = 1 << shift;
+  if (shift < ALL && samples < length) {
+    // Position i/samples of the way along (any span a table holds is far below 2^32 / samples characters).
+    for (let i = 0; i < samples; i++) {
+      h = Math.imul(h ^ text.charCodeAt(from + ((i * length) >>> shift)), 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+  } else {
+    for (let i = from; i < from + length; i++) {
+      h = Math.imul(h ^ text.charCodeAt(i), 0x85ebca6b);
+      h ^= h >>> 13;
+    }
   }
   h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
   return h ^ (h >>> 16);
 }
 
 /**
- * Texts by index into a list, each with a value: open addressing, linear probing. A slot's hash and
- * value sit side by side in one typed array, its text in an array by slot: both are found from the
- * slot number at once, so a lookup waits for one cold line and then the text, not for a line that
- * names the text and then the text.
+ * Texts, each with a value: open addressing, linear probing. A slot's hash and value sit side by side
+ * in one typed array, its text in an array by slot: both are found from the slot number at once, so a
+ * lookup waits for one cold line and then the text, not for a line that names the text and then the text.
  */
 export class TextTable {
   /** Per slot: the text's hash, its value. */
-  readonly #slots: Int32Array;
+  #slots: Int32Array;
   /** Per slot: the text, undefined for an empty slot. */
-  readonly #texts: (string | undefined)[];
+  #texts: (string | undefined)[];
   readonly #mask: number;
+  /** log2 of the characters each hash reads: 32, more once texts collide (MAX_SAME_HASH). */
+  #shift = FIRST_SHIFT;
   /** Length of the longest text held. */
   longest = 0;
   size = 0;
@@ -49,29 +71,66 @@ export class TextTable {
     this.#mask = slots - 1;
   }
 
+  /** Characters each hash reads now, at most (for tests). */
+  get samples(): number {
+    return this.#shift === ALL ? Infinity : 1 << this.#shift;
+  }
+
   /** Holds `text` with `value`; false (and nothing changed) when the same text is held already, or the table is full. */
   add(text: string, value: number): boolean {
-    if (this.find(text, 0, text.length) >= 0 || 2 * (this.size + 1) > this.#mask + 1) return false;
-    const h = spanHash(text, 0, text.length);
-    let s = h & this.#mask;
-    while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
-    this.#slots[2 * s] = h;
-    this.#slots[2 * s + 1] = value;
-    this.#texts[s] = text;
-    this.longest = Math.max(this.longest, text.length);
-    this.size++;
-    return true;
+    if (2 * (this.size + 1) > this.#mask + 1) return false;
+    for (;;) {
+      const h = spanHash(text, 0, text.length, this.#shift);
+      let same = 0;
+      let s = h & this.#mask;
+      for (; this.#texts[s] !== undefined; s = (s + 1) & this.#mask) {
+        if (this.#slots[2 * s] !== h) continue;
+        if (this.#texts[s] === text) return false;
+        same++;
+      }
+      if (same >= MAX_SAME_HASH && this.#shift !== ALL) {
+        this.#rehash(this.#shift < MORE_SHIFT ? MORE_SHIFT : ALL);
+        continue;
+      }
+      this.#put(s, h, text, value);
+      this.longest = Math.max(this.longest, text.length);
+      this.size++;
+      return true;
+    }
   }
 
   /** The value of the text held that is exactly `text[from, from + length)`, or -1. */
   find(text: string, from: number, length: number): number {
     const slots = this.#slots;
     const texts = this.#texts;
-    const h = spanHash(text, from, length);
+    const h = spanHash(text, from, length, this.#shift);
     for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
       const candidate = texts[s];
       if (candidate === undefined) return -1;
       if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return slots[2 * s + 1]!;
+    }
+  }
+
+  #put(s: number, h: number, text: string, value: number): void {
+    this.#slots[2 * s] = h;
+    this.#slots[2 * s + 1] = value;
+    this.#texts[s] = text;
+  }
+
+  /** Every text held again, hashed from 2^shift characters. */
+  #rehash(shift: number): void {
+    const slots = this.#slots;
+    const texts = this.#texts;
+    this.#shift = shift;
+    this.#slots = new Int32Array(slots.length);
+    this.#texts = new Array<string | undefined>(texts.length).fill(undefined);
+    for (let old = 0; old < texts.length; old++) {
+      const text = texts[old];
+      if (text === undefined) continue;
+      const h = spanHash(text, 0, text.length, shift);
+      let s = h & this.#mask;
+      while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
+      this.#put(s, h, text, slots[2 * old + 1]!);
     }
   }
 }
