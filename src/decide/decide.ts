@@ -44,7 +44,8 @@ export class Decider {
   /** The rate as a fraction with denominator <= 2^20, for fixed and exact modes' integer arithmetic. */
   readonly rate: Rational;
   readonly ledger: Ledger;
-  readonly #probabilities: Float64Array;
+  /** Per-question probabilities, in difficulty mode only: every other mode has one rate for all. */
+  readonly #probabilities: Float64Array | undefined;
   readonly #fixed: Uint8Array | undefined;
   readonly #exact: ExactSchedule | undefined;
   readonly #onExactStep: (() => void) | undefined;
@@ -58,8 +59,7 @@ export class Decider {
     this.greedy = options.greedy ?? false;
     this.rate = limitDenominator(options.successRate);
     this.ledger = new Ledger(options.questionCount, shared?.attempts);
-    this.#probabilities =
-      options.mode === "difficulty" ? difficultyProbabilities(options) : new Float64Array(options.questionCount).fill(options.successRate);
+    this.#probabilities = options.mode === "difficulty" ? difficultyProbabilities(options) : undefined;
     this.#fixed = options.mode === "fixed" ? fixedCorrectSet(this.rate, options.seed, options.questionCount, options.groups) : undefined;
     this.#exact = options.mode === "exact" ? new ExactSchedule(this.rate, options.seed, shared?.exact) : undefined;
     this.#onExactStep = shared?.onExactStep;
@@ -70,8 +70,7 @@ export class Decider {
       throw new RangeError(`question ${question} is not in 0..${this.questionCount - 1}`);
     }
     const attempt = this.ledger.nextAttempt(question);
-    // One rate for every question outside difficulty mode: no read of a per-question cell (a cache miss under load).
-    const probability = this.mode === "difficulty" ? this.#probabilities[question]! : this.successRate;
+    const probability = this.#probabilities?.[question] ?? this.successRate;
     const keys = this.#keysFor(question, attempt, request);
     const forced = request.override;
     // A forced reply is not scored: it does not advance exact mode's schedule.
@@ -90,7 +89,7 @@ export class Decider {
 
   /** Per-question probabilities (all p except in difficulty mode). A copy. */
   probabilities(): Float64Array {
-    return this.#probabilities.slice();
+    return this.#probabilities?.slice() ?? new Float64Array(this.questionCount).fill(this.successRate);
   }
 
   /**
@@ -103,7 +102,7 @@ export class Decider {
     const n = this.questionCount;
     if (n === 0 || k === 0) return 0;
     if (this.#fixed !== undefined) return this.#fixed.reduce((sum, x) => sum + x, 0) / n;
-    if (this.mode !== "difficulty") return 1 - (1 - this.successRate) ** k;
+    if (this.#probabilities === undefined) return 1 - (1 - this.successRate) ** k;
     let sum = 0;
     for (const p of this.#probabilities) sum += 1 - (1 - p) ** k;
     return sum / n;

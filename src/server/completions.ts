@@ -239,7 +239,7 @@ function serveCompletion(
     const id = completionId();
     ctx.oracle?.onAnswers(id, answered.map((a) => a.answer), timeline && ((a) => timeline.timings(a.promptTokens, a.completionTokens)));
     const layout: Layout = {
-      timings: timeline ? (promptTokens, tokens) => timeline.timings(promptTokens, tokens) : (promptTokens, tokens) => timingsFor(promptTokens, tokens),
+      timings: timeline ? (promptTokens, tokens) => timeline.timings(promptTokens, tokens) : timingsFor,
       tokenSized: pacer !== undefined && pacer.config.tps > 0,
       paced: timeline !== undefined,
       slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
