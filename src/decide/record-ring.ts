@@ -36,6 +36,12 @@ const NULL_TEXT = -1;
 /** `given` is `gold` (a correct reply), `written` is `given` (canonical form): no lookup, nothing stored. */
 const SAME_AS_GOLD = -2;
 const SAME_AS_GIVEN = -3;
+/**
+ * `given` is an integer written as String() writes it (most wrong answers), kept as a number in the row's
+ * spare int32 rather than in the table of distinct strings: fresh wrong integers of a large dataset grew
+ * that table to 200,000 strings, each new one a lookup and an insert in a Map out of cache.
+ */
+const GIVEN_INTEGER = -4;
 /** question and gold: the dataset's own strings, kept by reference in chunks (see #refs). */
 const DATASET = 0;
 const QUESTION = 1;
@@ -45,6 +51,8 @@ const WRITTEN = 4;
 const FORM = 5;
 const STYLE = 6;
 const FORMAT = 7;
+/** The int32 of question's text index is free (questions are kept by reference): it holds an integer `given`. */
+const GIVEN_VALUE = QUESTION;
 const CHUNK = 1024;
 /** Per-slot flags: fields kept as they are (in `#odd`) because they do not have the usual shape. */
 const ODD_TIME = 1;
@@ -57,8 +65,8 @@ const ODD_HASH = 4;
  */
 const ROW = 128;
 // Offsets in a row: six doubles (seq, time ms, attempt, choice, latency_ms, worker), then eight text
-// indices (int32), then the hash (two uint32), verdict, flags, id length (bytes; the high bit for the
-// "chatcmpl-" prefix, which is not stored), then the id's bytes.
+// indices (int32; question's holds an integer given), then the hash (two uint32), verdict, flags,
+// id length (bytes; the high bit for the "chatcmpl-" prefix, which is not stored), then the id's bytes.
 const F64_PER_ROW = ROW / 8;
 const I32_PER_ROW = ROW / 4;
 const TEXTS_AT = 12; // int32 index of the first text index (byte 48)
@@ -153,7 +161,7 @@ export class RecordRing {
     this.#golds[(slot / CHUNK) | 0]![slot % CHUNK] = r.gold;
     // Field by field rather than a loop over TEXT_FIELDS: a read by a computed key is slower for the JIT.
     i32[t + DATASET] = this.#textIndex(DATASET, r.dataset);
-    i32[t + GIVEN] = r.given === r.gold ? SAME_AS_GOLD : this.#textIndex(GIVEN, r.given);
+    i32[t + GIVEN] = r.given === r.gold ? SAME_AS_GOLD : this.#givenIndex(t, r.given);
     i32[t + WRITTEN] = r.written === r.given ? SAME_AS_GIVEN : this.#textIndex(WRITTEN, r.written);
     i32[t + FORM] = this.#textIndex(FORM, r.form);
     i32[t + STYLE] = this.#textIndex(STYLE, r.style);
@@ -185,6 +193,7 @@ export class RecordRing {
       const i = this.#i32[t + k]!;
       if (i === SAME_AS_GOLD) return gold;
       if (i === SAME_AS_GIVEN) return text(GIVEN);
+      if (i === GIVEN_INTEGER) return String(this.#i32[t + GIVEN_VALUE]!);
       return i === NULL_TEXT ? null : this.#strings[i]!;
     };
     const record: LedgerRecord = {
@@ -229,6 +238,14 @@ export class RecordRing {
   /** The index of text field k's string; the same string as this field's last one (dataset, form, style, format nearly always) needs no lookup. */
   #textIndex(k: number, text: string | null): number {
     return text === this.#lastText[k] ? this.#lastTextIndex[k]! : this.#internFor(k, text);
+  }
+
+  /** GIVEN_INTEGER with the value in the row, or the string's index. */
+  #givenIndex(t: number, given: string | null): number {
+    const integer = int32Of(given);
+    if (integer === undefined) return this.#textIndex(GIVEN, given);
+    this.#i32[t + GIVEN_VALUE] = integer;
+    return GIVEN_INTEGER;
   }
 
   #internFor(k: number, text: string | null): number {
@@ -308,4 +325,21 @@ export class RecordRing {
     const h = slot * I32_PER_ROW + HASH_AT;
     return this.#u32[h]!.toString(16).padStart(8, "0") + this.#u32[h + 1]!.toString(16).padStart(8, "0");
   }
+}
+
+/** The int32 that `text` writes exactly as String() would (no sign but "-", no leading zero, no "-0"), else undefined. */
+function int32Of(text: string | null): number | undefined {
+  if (text === null || text.length === 0 || text.length > 11) return undefined;
+  const negative = text.charCodeAt(0) === 45; // "-"
+  let i = negative ? 1 : 0;
+  if (i === text.length) return undefined;
+  if (text.charCodeAt(i) === 48) return text.length === 1 ? 0 : undefined; // "0" alone
+  let value = 0;
+  for (; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  if (negative) value = -value;
+  return (value | 0) === value ? value : undefined;
 }

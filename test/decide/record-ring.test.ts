@@ -5,6 +5,14 @@ import { responseHash, type LedgerRecord } from "../../src/decide/records.ts";
 
 const VERDICTS = ["correct", "wrong", "no-answer", "error"] as const;
 
+/** Answers as replies give them: any text, integers (kept as numbers), and texts that only look like integers. */
+const givenArb = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer().map(String),
+  fc.integer({ min: -1000, max: 1000 }).map(String),
+  fc.constantFrom("0", "-0", "007", "+5", "-", "1e3", " 1", "1.0", "2147483647", "-2147483648", "2147483648", "-2147483649", "99999999999", "١٢٣"),
+);
+
 /** Records as the oracle writes them, plus the shapes the ring keeps aside (odd times, ids and hashes). */
 const recordArb = (seq: number) =>
   fc.record({
@@ -24,7 +32,7 @@ const recordArb = (seq: number) =>
     attempt: fc.nat(),
     choice: fc.nat({ max: 8 }),
     gold: fc.string({ maxLength: 8 }),
-    given: fc.option(fc.string({ maxLength: 8 })),
+    given: fc.option(givenArb),
     written: fc.option(fc.string({ maxLength: 8 })),
     form: fc.constantFrom("canonical", "thousands", "none"),
     style: fc.constantFrom("short", "reasoning", "think", "none"),
@@ -38,6 +46,26 @@ const recordArb = (seq: number) =>
     // The oracle's key order; `worker` only when set (--threads-http), last.
     return worker === undefined ? { seq, ...rest } : { seq, ...rest, worker };
   });
+
+/** A wrong reply's record, as the oracle writes it. */
+const wrongRecord = (seq: number, given: string): LedgerRecord => ({
+  seq,
+  time: new Date(1_800_000_000_000 + seq).toISOString(),
+  id: `chatcmpl-${String(seq).padStart(32, "0")}`,
+  dataset: "gsm8k",
+  question: `q${seq}`,
+  attempt: 0,
+  choice: 0,
+  gold: String(seq),
+  given,
+  written: given,
+  form: "canonical",
+  style: "short",
+  format: "boxed",
+  verdict: "wrong",
+  latency_ms: 1,
+  response_hash: responseHash(given),
+});
 
 describe("RecordRing", () => {
   test("keeps every LedgerRecord field", () => {
@@ -104,28 +132,26 @@ describe("RecordRing", () => {
   test("keeps its table of distinct strings bounded: strings no kept record uses are dropped", () => {
     const keep = 10;
     const ring = new RecordRing(keep);
-    const make = (seq: number): LedgerRecord => ({
-      seq,
-      time: new Date(1_800_000_000_000 + seq).toISOString(),
-      id: `chatcmpl-${String(seq).padStart(32, "0")}`,
-      dataset: "gsm8k",
-      question: `q${seq}`,
-      attempt: 0,
-      choice: 0,
-      gold: String(seq),
-      given: String(seq + 1),
-      written: String(seq + 1),
-      form: "canonical",
-      style: "short",
-      format: "boxed",
-      verdict: "wrong",
-      latency_ms: 1,
-      response_hash: responseHash(String(seq)),
-    });
+    const make = (seq: number) => wrongRecord(seq, `x${seq + 1}`);
     for (let seq = 1; seq <= 5000; seq++) ring.put(make(seq));
-    // Each record brings three new strings; the table never holds much more than the kept rows use.
+    // Each record brings a new string; the table never holds much more than the kept rows use.
     expect(ring.distinctStrings).toBeLessThanOrEqual(2 * keep + 1024 + 3);
     for (let seq = 4991; seq <= 5000; seq++) expect(ring.get(seq)).toStrictEqual(make(seq));
+  });
+
+  test("an integer given (most wrong answers) is kept in the row, not in the table of distinct strings", () => {
+    const ring = new RecordRing(1000);
+    // 3,000 distinct wrong integers, the int32 extremes among them: no new string in the table.
+    const givens = Array.from({ length: 3000 }, (_, i) => String(i % 3 === 0 ? -7 * i : i === 1 ? 2 ** 31 - 1 : i === 2 ? -(2 ** 31) : 13 * i));
+    givens.forEach((given, i) => ring.put(wrongRecord(i + 1, given)));
+    const tableBefore = ring.distinctStrings;
+    expect(tableBefore).toBeLessThanOrEqual(6); // dataset, form, style, format and the like: never the answers
+    for (let seq = 2001; seq <= 3000; seq++) expect(ring.get(seq)).toStrictEqual(wrongRecord(seq, givens[seq - 1]!));
+    // Texts that only look like integers are kept as they are.
+    const lookalikes = ["-0", "007", "+5", "2147483648", "1e3", " 1"];
+    lookalikes.forEach((given, i) => ring.put(wrongRecord(3001 + i, given)));
+    expect(ring.distinctStrings).toBe(tableBefore + lookalikes.length);
+    lookalikes.forEach((given, i) => expect(ring.get(3001 + i).given).toBe(given));
   });
 
   test("keep 0 holds nothing and put is harmless", () => {
