@@ -63,5 +63,25 @@ function cueAround(text: string, question: string | undefined): boolean {
   const at = question === undefined || question === "" ? -1 : text.startsWith(question) ? 0 : text.indexOf(question);
   if (at < 0) return CUE.test(text);
   // Two scans of the template around the question instead of one of the whole prompt (~0.2–0.5 µs less a request).
-  return CUE.test(text.slice(0, at)) || CUE.test(text.slice(at + question!.length));
+  return BEFORE.hasCue(text.slice(0, at)) || AFTER.hasCue(text.slice(at + question!.length));
 }
+
+/**
+ * CUE.test with the last text and its answer remembered: a template's instructions before and after
+ * its questions are the same text from request to request, and comparing them costs less than the scan.
+ */
+class CueMemo {
+  #text = "";
+  #cue = false;
+
+  hasCue(text: string): boolean {
+    if (text !== this.#text) {
+      this.#cue = CUE.test(text);
+      this.#text = text;
+    }
+    return this.#cue;
+  }
+}
+
+const BEFORE = new CueMemo();
+const AFTER = new CueMemo();

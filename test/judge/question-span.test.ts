@@ -1,5 +1,6 @@
 /** detectJudge with the question the matcher found: cue words inside that question do not count, the judge's own still do. */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { detectJudge } from "../../src/judge/detect.ts";
 import type { ChatMessage } from "../../src/judge/types.ts";
 import { judgeInline } from "./templates.ts";
@@ -28,5 +29,28 @@ describe("detectJudge(messages, question)", () => {
     const respaced = CUED_QUESTION.replaceAll(" ", "  ");
     const prompt = judgeInline(`${respaced}\nThe answer is \\boxed{7}.`);
     expect(detectJudge(user(prompt), CUED_QUESTION)).toEqual(detectJudge(user(prompt))!);
+  });
+
+  test("the cue check's memory of the last text around a question never answers for another text, in any order", () => {
+    const questions = [CUED_QUESTION, "How many positive divisors does 360 have?", "A train leaves at 3 pm at 60 mph. When does it arrive 150 miles away?"];
+    const cases: { messages: ChatMessage[]; question: string }[] = questions.flatMap((q) => {
+      // A judge prompt with the question after it, and a prompt of the same length before the question
+      // with no cue: only a full comparison of the texts tells the two apart.
+      const judge = `${judgeInline(`Working it out.\n\nThe answer is \\boxed{${q.length}}.`)}\n\n`;
+      return [
+        { messages: user(aimeTemplate(q)), question: q },
+        { messages: user(`${judge}${q}`), question: q },
+        { messages: user(`${"y".repeat(judge.length)}${q}`), question: q },
+        { messages: user(judgeInline(`${q}\nThe answer is \\boxed{12}.`)), question: q },
+      ];
+    });
+    const expected = cases.map((c) => detectJudge(c.messages, c.question));
+    expect(expected.filter((r) => r !== undefined).length).toBe(2 * questions.length);
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: cases.length - 1 }), { minLength: 1, maxLength: 40 }), (order) => {
+        for (const i of order) expect(detectJudge(cases[i]!.messages, cases[i]!.question)).toEqual(expected[i]!);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
