@@ -327,19 +327,12 @@ export class RecordRing {
   }
 }
 
-/** The int32 that `text` writes exactly as String() would (no sign but "-", no leading zero, no "-0"), else undefined. */
+/** An integer as String() writes it (no "+", no leading zero, no "-0"), of at most 10 digits. */
+const INTEGER_TEXT = /^(?:0|-?[1-9]\d{0,9})$/;
+
+/** The int32 that `text` writes exactly as String() would, else undefined. */
 function int32Of(text: string | null): number | undefined {
-  if (text === null || text.length === 0 || text.length > 11) return undefined;
-  const negative = text.charCodeAt(0) === 45; // "-"
-  let i = negative ? 1 : 0;
-  if (i === text.length) return undefined;
-  if (text.charCodeAt(i) === 48) return text.length === 1 ? 0 : undefined; // "0" alone
-  let value = 0;
-  for (; i < text.length; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  if (negative) value = -value;
+  if (text === null || !INTEGER_TEXT.test(text)) return undefined;
+  const value = Number(text);
   return (value | 0) === value ? value : undefined;
 }

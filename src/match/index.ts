@@ -222,7 +222,7 @@ export class QuestionIndex {
    * After a scan has found a question in the last message, the text before and after the question's
    * text there is learned as a template (./template.ts). A later last message of prefix + middle +
    * suffix, whose middle is the whole text of a question Q, is answered Q without a scan when:
-   * 1. the two joins tokenise cleanly (template.ts's meetsCleanly), so the message's tokens are the
+   * 1. the two joins tokenise cleanly (template.ts's splitsCleanly), so the message's tokens are the
    *    prefix's, Q's and the suffix's, end to end;
    * 2. Q is not short, is the first of its token sequence, and no question contains Q except as its
    *    start (no failure link leads to Q's node: build.ts's templateNodes). Then after the prefix and

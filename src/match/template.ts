@@ -167,20 +167,14 @@ export class TemplatePath {
 }
 
 /**
- * Whether `left` followed by `right` tokenises as the tokens of each, end to end, whatever else either
- * holds: true when either is empty, or when the two characters that meet are ASCII (no Unicode
+ * Whether `text` cut at `at` tokenises as the tokens of its two parts, end to end, whatever else either
+ * holds: true when either part is empty, or when the two characters that meet are ASCII (no Unicode
  * normalisation step composes, reorders or case-maps across an ASCII character) and not both letters
  * or digits (which would make one word of two).
  */
-export function meetsCleanly(left: string, right: string): boolean {
-  return left === "" || right === "" || codesMeetCleanly(left.charCodeAt(left.length - 1), right.charCodeAt(0));
-}
-
-/** meetsCleanly(text.slice(0, at), text.slice(at)), without the slices. */
-function splitsCleanly(text: string, at: number): boolean {
-  return at === 0 || at === text.length || codesMeetCleanly(text.charCodeAt(at - 1), text.charCodeAt(at));
-}
-
-function codesMeetCleanly(a: number, b: number): boolean {
+export function splitsCleanly(text: string, at: number): boolean {
+  if (at === 0 || at === text.length) return true;
+  const a = text.charCodeAt(at - 1);
+  const b = text.charCodeAt(at);
   return a < 128 && b < 128 && !(ASCII_CLASSES[a] === WORD && ASCII_CLASSES[b] === WORD);
 }

@@ -58,9 +58,8 @@ export class TextTable {
   readonly #mask: number;
   /** log2 of the characters each hash reads: 32, more once texts collide (MAX_SAME_HASH). */
   #shift = FIRST_SHIFT;
-  /** Length of the longest text held. */
-  longest = 0;
-  size = 0;
+  #longest = 0;
+  #size = 0;
 
   /** Room for `capacity` texts, at most half the slots full. */
   constructor(capacity: number) {
@@ -71,6 +70,16 @@ export class TextTable {
     this.#mask = slots - 1;
   }
 
+  /** Length of the longest text held. */
+  get longest(): number {
+    return this.#longest;
+  }
+
+  /** Texts held. */
+  get size(): number {
+    return this.#size;
+  }
+
   /** Characters each hash reads now, at most (for tests). */
   get samples(): number {
     return this.#shift === ALL ? Infinity : 1 << this.#shift;
@@ -78,7 +87,7 @@ export class TextTable {
 
   /** Holds `text` with `value`; false (and nothing changed) when the same text is held already, or the table is full. */
   add(text: string, value: number): boolean {
-    if (2 * (this.size + 1) > this.#mask + 1) return false;
+    if (2 * (this.#size + 1) > this.#mask + 1) return false;
     for (;;) {
       const h = spanHash(text, 0, text.length, this.#shift);
       let same = 0;
@@ -93,8 +102,8 @@ export class TextTable {
         continue;
       }
       this.#put(s, h, text, value);
-      this.longest = Math.max(this.longest, text.length);
-      this.size++;
+      this.#longest = Math.max(this.#longest, text.length);
+      this.#size++;
       return true;
     }
   }

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { QuestionIndex } from "../../src/match/index.ts";
-import { MAX_TEMPLATES, meetsCleanly } from "../../src/match/template.ts";
+import { MAX_TEMPLATES, splitsCleanly } from "../../src/match/template.ts";
 import { DATASETS, TEMPLATES, haveDatasets, loadQuestions } from "./fixtures.ts";
 
 /** Answers every request with question() and checks each against find(); returns the template hits. */
@@ -175,7 +175,10 @@ describe("question() against find()", () => {
   });
 });
 
-describe("meetsCleanly", () => {
+/** `left` followed by `right`, cut where they meet. */
+const meetsCleanly = (left: string, right: string) => splitsCleanly(left + right, left.length);
+
+describe("splitsCleanly", () => {
   test("ASCII joins that keep the tokens apart, and the ones that do not", () => {
     expect(meetsCleanly("", "abc")).toBe(true);
     expect(meetsCleanly("abc", "")).toBe(true);
