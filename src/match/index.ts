@@ -107,6 +107,12 @@ export interface QuestionIndexOptions {
    * turns the rule off.
    */
   readonly minTokens?: number;
+  /**
+   * A copy of `text`, question `question`'s text (or a text with its tokens), for the template path's
+   * table of texts found lately (text-table.ts). Default: a fresh copy; a server passes the one its
+   * answer path reads (dataset/in-use.ts), so one copy serves both.
+   */
+  readonly copyText?: (text: string, question: number) => string;
 }
 
 export const DEFAULT_MIN_TOKENS = 3;
@@ -183,7 +189,7 @@ export class QuestionIndex {
     this.templatePath = new TemplatePath(questions, trie.canonical, nodes, inner, {
       walk: (state, ids, quietFrom, onOutput) => this.walk(state, ids, quietFrom, onOutput),
       messageIds: (text) => this.messageIds(text),
-    });
+    }, options.copyText);
 
     let short = 0;
     let indexedTokens = 0;

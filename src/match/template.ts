@@ -106,14 +106,15 @@ export class TemplatePath {
   /**
    * `texts`, the questions; `canonical[i]`, the first question with text i's tokens (-1 for none);
    * `nodes[q]`, the node question q's tokens end at when the path may answer it, else -1; `inner`,
-   * the tokens that occur in a question after its first (build.ts's innerTokens).
+   * the tokens that occur in a question after its first (build.ts's innerTokens); `copyText`, as
+   * QuestionIndexOptions'.
    */
-  constructor(texts: readonly string[], canonical: Int32Array, nodes: Int32Array, inner: Int32Array, automaton: Automaton) {
+  constructor(texts: readonly string[], canonical: Int32Array, nodes: Int32Array, inner: Int32Array, automaton: Automaton, copyText?: (text: string, question: number) => string) {
     this.#texts = texts;
     this.#inner = inner;
     this.#nodes = nodes;
     this.#automaton = automaton;
-    this.#byText = new TextTable(texts.length);
+    this.#byText = new TextTable(texts.length, copyText);
     for (let i = 0; i < texts.length; i++) {
       const q = canonical[i]!;
       if (q >= 0 && nodes[q]! >= 0) this.#byText.add(texts[i]!, q);

@@ -1,3 +1,5 @@
+import { freshCopy } from "../dataset/in-use.ts";
+
 /**
  * The question texts the template path may answer, found from a span of a message without cutting it out.
  *
@@ -60,9 +62,14 @@ export class TextTable {
   #shift = FIRST_SHIFT;
   #longest = 0;
   #size = 0;
+  readonly #recent: RecentTexts;
 
-  /** Room for `capacity` texts, at most half the slots full. */
-  constructor(capacity: number) {
+  /**
+   * Room for `capacity` texts, at most half the slots full. `copy(text, value)` is the copy of a text
+   * found that the table keeps among the recent ones (see RecentTexts).
+   */
+  constructor(capacity: number, copy: (text: string, value: number) => string = freshCopy) {
+    this.#recent = new RecentTexts(copy);
     let slots = 16;
     while (slots < 2 * capacity) slots *= 2;
     this.#slots = new Int32Array(slots * 2);
@@ -110,13 +117,19 @@ export class TextTable {
 
   /** The value of the text held that is exactly `text[from, from + length)`, or -1. */
   find(text: string, from: number, length: number): number {
+    const h = spanHash(text, from, length, this.#shift);
+    const recent = this.#recent.find(text, from, length, h);
+    if (recent >= 0) return recent;
     const slots = this.#slots;
     const texts = this.#texts;
-    const h = spanHash(text, from, length, this.#shift);
     for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
       const candidate = texts[s];
       if (candidate === undefined) return -1;
-      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return slots[2 * s + 1]!;
+      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) {
+        const value = slots[2 * s + 1]!;
+        this.#recent.add(h, candidate, value);
+        return value;
+      }
     }
   }
 
@@ -131,6 +144,7 @@ export class TextTable {
     const slots = this.#slots;
     const texts = this.#texts;
     this.#shift = shift;
+    this.#recent.clear();
     this.#slots = new Int32Array(slots.length);
     this.#texts = new Array<string | undefined>(texts.length).fill(undefined);
     for (let old = 0; old < texts.length; old++) {
@@ -143,3 +157,51 @@ export class TextTable {
     }
   }
 }
+
+/** Texts found lately, at most this many before the table starts again. */
+const RECENT = 4096;
+
+/**
+ * The texts found lately, looked up before the whole table, each copied when first found: a few
+ * thousand questions in use out of 100,000 would otherwise each be read from its own page of the big
+ * table and of the heap (a TLB miss and a page walk each, ~0.2 µs in a VM); these tables are 128 KB and
+ * copies made one after another sit together on a few pages. Full, it starts again empty.
+ */
+class RecentTexts {
+  readonly #copy: (text: string, value: number) => string;
+  #slots = new Int32Array(4 * RECENT);
+  #texts: (string | undefined)[] = new Array<string | undefined>(2 * RECENT).fill(undefined);
+  #size = 0;
+  readonly #mask = 2 * RECENT - 1;
+
+  constructor(copy: (text: string, value: number) => string) {
+    this.#copy = copy;
+  }
+
+  find(text: string, from: number, length: number, h: number): number {
+    const slots = this.#slots;
+    const texts = this.#texts;
+    for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
+      const candidate = texts[s];
+      if (candidate === undefined) return -1;
+      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return slots[2 * s + 1]!;
+    }
+  }
+
+  add(h: number, text: string, value: number): void {
+    if (this.#size === RECENT) this.clear();
+    let s = h & this.#mask;
+    while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
+    this.#slots[2 * s] = h;
+    this.#slots[2 * s + 1] = value;
+    this.#texts[s] = this.#copy(text, value);
+    this.#size++;
+  }
+
+  clear(): void {
+    this.#slots = new Int32Array(4 * RECENT);
+    this.#texts = new Array<string | undefined>(2 * RECENT).fill(undefined);
+    this.#size = 0;
+  }
+}
+

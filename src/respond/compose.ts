@@ -5,7 +5,7 @@ import { letterOf, parenthesisedLetters, shownOptions, type ShownOption } from "
 import { answerLine, askedAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
 import { variedForm } from "./forms.ts";
 import { reasoningText } from "./reasoning.ts";
-import { memoByText } from "./text-memo.ts";
+import { memoByText, primeFacts, textFacts, type TextFacts } from "./text-memo.ts";
 import { wrongFor, type AnswerPool, type WrongStyle } from "./wrong.ts";
 
 export type Style = "short" | "reasoning" | "think";
@@ -61,19 +61,26 @@ const WRONG_STYLES: readonly WrongStyle[] = ["plausible", "off-by-one", "no-answ
 const OPENINGS = ["Let me work through this problem step by step."];
 
 /**
- * A short reply's text per (format, answer), made once: the same string object comes back for every
- * reply that says the same, so the JSON escaping and ledger hash memos downstream (text-memo.ts) find
- * it by a hash JSC has already computed instead of hashing a freshly joined string (~1 µs a reply).
+ * A short reply's text per (format, answer), made once with its JSON literal and ledger hash: the reply's
+ * body and ledger record then take them from here (primeFacts) rather than from a second table.
  */
-const shortBodyIn = (format: AnswerFormat) => memoByText((written) => `${OPENINGS[0]}\n\n${answerLine(format, written)}`);
-const SHORT_BODIES: Record<AnswerFormat, (written: string) => string> = {
+const shortBodyIn = (format: AnswerFormat) =>
+  memoByText((written) => {
+    const body = `${OPENINGS[0]}\n\n${answerLine(format, written)}`;
+    return { body, facts: textFacts(body) };
+  });
+const SHORT_BODIES: Record<AnswerFormat, (written: string) => { readonly body: string; readonly facts: TextFacts }> = {
   boxed: shortBodyIn("boxed"),
   "answer-line": shortBodyIn("answer-line"),
   minerva: shortBodyIn("minerva"),
   "the-answer-is": shortBodyIn("the-answer-is"),
   hashes: shortBodyIn("hashes"),
 };
-const shortBody = (format: AnswerFormat, written: string): string => SHORT_BODIES[format](written);
+function shortBody(format: AnswerFormat, written: string): string {
+  const { body, facts } = SHORT_BODIES[format](written);
+  primeFacts(body, facts);
+  return body;
+}
 
 /** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
 export function composeReply(input: ComposeInput): ComposedReply {

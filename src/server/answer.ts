@@ -105,20 +105,20 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   const index = ctx.findQuestion(texts);
   // A judge's request may quote the question too: it is recognised first, and the question found only
   // tells it where the quoted question is (no cue word inside it counts).
-  const judge = detectJudge(request.messages, index === undefined ? undefined : ctx.dataset.questions[index]!.text);
+  const question = index === undefined ? undefined : ctx.question(index);
+  const judge = detectJudge(request.messages, question?.text);
   if (judge !== undefined) {
     const reply = judgeReply(judge);
     const text = request.responseFormat ? jsonReply(request.responseFormat, reply.text, "", 0, [0]) : reply.text;
     return plain(text, tokensIn, request, { kind: "judge", questionId: "-", correct: reply.correct ?? false });
   }
-  if (index === undefined) {
+  if (index === undefined || question === undefined) {
     if (ctx.reply.onUnmatched === "error") ctx.oracle?.onUnmatched();
     if (ctx.reply.onUnmatched === "echo") return plain(ECHO_REPLY, tokensIn, request, { kind: "echo", questionId: "-", correct: false });
     throw invalidRequest(
       `no dataset question matched the request: the prompt must contain one of the ${ctx.dataset.questions.length} questions of ${ctx.dataset.name} in full`,
     );
   }
-  const question = ctx.dataset.questions[index]!;
   const decision = ctx.decider.decide(index, { temperature: request.temperature, requestSeed: request.seed, override: request.override });
   if (decision.forced === "error") {
     ctx.oracle?.onInjectedError(question.dataset ?? ctx.dataset.name, question.id, decision.attempt, question.answer);

@@ -29,6 +29,8 @@ export interface ServerContext {
   readonly dataset: Dataset;
   /** Index of the dataset question carried by these message texts, if any. */
   readonly findQuestion: (texts: readonly string[]) => number | undefined;
+  /** Question `index` of the dataset (the server's copy of it, dataset/in-use.ts). */
+  readonly question: (index: number) => Question;
   readonly decider: Decider;
   /** The answers of a question's own dataset, so wrong answers stay in its range. */
   readonly poolFor: (question: Question) => AnswerPool;

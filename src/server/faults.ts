@@ -116,7 +116,7 @@ export function matchedQuestion(path: string, body: unknown, ctx: ServerContext)
 
 /** The ledger's verdict-"error" record of an injected error, at the attempt the request would have been. */
 function recordError(ctx: ServerContext, index: number): void {
-  const question = ctx.dataset.questions[index]!;
+  const question = ctx.question(index);
   ctx.oracle?.onInjectedError(question.dataset ?? ctx.dataset.name, question.id, ctx.decider.ledger.peekAttempt(index), question.answer);
 }
 

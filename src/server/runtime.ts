@@ -1,6 +1,7 @@
 // Everything a server thread answers with, built from the flags and the loaded dataset: by main.ts
 // for one process, and by each --threads-http worker (server/worker.ts) over the shared state.
 import type { Config } from "../config.ts";
+import { QuestionsInUse } from "../dataset/in-use.ts";
 import type { Dataset } from "../dataset/types.ts";
 import { Decider, type DeciderOptions } from "../decide/decide.ts";
 import { Ledger as RecordLedger } from "../decide/records.ts";
@@ -63,7 +64,11 @@ export interface Runtime {
  * Throws an Error naming the flag when the --ledger file cannot be opened.
  */
 export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHooks, part?: WorkerPart): Runtime {
-  const index = QuestionIndex.build(dataset.questions.map((q) => q.text));
+  const inUse = new QuestionsInUse(dataset.questions);
+  const index = QuestionIndex.build(
+    dataset.questions.map((q) => q.text),
+    { copyText: (text, question) => inUse.textCopy(text, question) },
+  );
   const datasetOf = (q: { readonly dataset?: string }) => q.dataset ?? dataset.name;
   const sharedLedger = part
     ? new SharedLedger({ seq: part.shared.seq, worker: part.worker, keep: config.decision.ledgerKeep, pages: part.pages, ...(part.ledgerFd !== undefined ? { fd: part.ledgerFd } : {}) })
@@ -88,6 +93,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const ctx: ServerContext = {
     dataset,
     findQuestion: (texts) => index.question(texts),
+    question: (i) => inUse.at(i),
     decider,
     poolFor: (question) => pools.get(datasetOf(question))!,
     reply: config.reply,

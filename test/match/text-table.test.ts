@@ -86,4 +86,55 @@ describe("TextTable", () => {
     expect(added).toBe(7);
     for (let i = 2; i < texts.length; i++) expect(table.find(texts[i]!, 0, texts[i]!.length)).toBe(i < 9 ? i : -1);
   });
+
+  test("property: texts found again (from the recent ones) give the values a Map gives, in any order", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 120 }),
+        fc.string({ maxLength: 6 }),
+        (texts, order, before) => {
+          const table = new TextTable(texts.length);
+          texts.forEach((text, i) => table.add(text, i));
+          for (const k of order) {
+            // Held texts in any order and repeated, and a text one character longer that is not held.
+            const text = texts[k % texts.length]!;
+            expect(table.find(before + text + "!", before.length, text.length)).toBe(k % texts.length);
+            if (!texts.includes(`${text}!`)) expect(table.find(before + text + "!", before.length, text.length + 1)).toBe(-1);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("a text found is copied once, with its value; more texts than the recent table holds stay exact as it starts again", () => {
+    const texts = Array.from({ length: 10_000 }, (_, i) => `Question number ${i}: how many apples are left?`);
+    const copied: [string, number][] = [];
+    const table = new TextTable(texts.length, (text, value) => {
+      copied.push([text, value]);
+      return `${text}`;
+    });
+    texts.forEach((text, i) => table.add(text, 5 * i));
+    const find = (i: number) => table.find(`>${texts[i]}`, 1, texts[i]!.length);
+    for (let round = 0; round < 3; round++) for (let i = 0; i < 100; i++) expect(find(i)).toBe(5 * i);
+    expect(copied).toEqual(Array.from({ length: 100 }, (_, i) => [texts[i]!, 5 * i]));
+    // 10,000 texts through a recent table of 4,096 in a scrambled order, twice: it starts again, values stay exact.
+    for (let round = 0; round < 2; round++) for (let j = 0; j < texts.length; j++) expect(find((j * 7919) % texts.length)).toBe(5 * ((j * 7919) % texts.length));
+    expect(copied.length).toBeGreaterThan(10_000);
+    for (const [text, value] of copied) expect(texts[value / 5]).toBe(text);
+  });
+
+  test("after the table reads more characters for its hashes (a rehash), texts found before are found again", () => {
+    const preamble = "Read the passage and answer the question that follows it. ".repeat(7);
+    const texts = Array.from({ length: 40 }, (_, i) => `${preamble}Value ${String(i).padStart(6, "0")}`);
+    const table = new TextTable(texts.length);
+    // Found while only the first 8 are held (no rehash yet), then again after the rest made it rehash.
+    texts.slice(0, 8).forEach((text, i) => table.add(text, i));
+    texts.slice(0, 8).forEach((text, i) => expect(table.find(text, 0, text.length)).toBe(i));
+    expect(table.samples).toBe(32);
+    texts.slice(8).forEach((text, i) => table.add(text, i + 8));
+    expect(table.samples).toBeGreaterThan(32);
+    texts.forEach((text, i) => expect(table.find(text, 0, text.length)).toBe(i));
+  });
 });

@@ -62,6 +62,7 @@ export function makeContext(
   return {
     dataset: DATASET,
     findQuestion,
+    question: (index) => QUESTIONS[index]!,
     decider: new Decider({ mode: "random", successRate: options.rate ?? 0.8, seed: options.seed ?? 1234, questionCount: QUESTIONS.length, ...options.decider }),
     poolFor: () => pool,
     reply: { ...DEFAULT_REPLY, ...options.reply },

@@ -1,0 +1,51 @@
+import type { Question } from "./types.ts";
+
+/**
+ * The questions a server answers, each copied the first time it is asked for.
+ *
+ * With 100,000 questions loaded and a few thousand in use, each question's object and strings sit on a
+ * page of their own among the ones loaded with them, so every request reads several cold pages: in a VM
+ * each is a TLB miss and a nested page walk (~0.2 µs). Copies made one after another as questions come
+ * into use sit together on a few pages (synthetic 100,000: ~3 µs a request less).
+ */
+export class QuestionsInUse {
+  readonly #questions: readonly Question[];
+  readonly #copies: (Question | undefined)[];
+
+  constructor(questions: readonly Question[]) {
+    this.#questions = questions;
+    this.#copies = new Array<Question | undefined>(questions.length).fill(undefined);
+  }
+
+  /** Question `index` (as in the dataset): the same content, from the copy. */
+  at(index: number): Question {
+    return this.#copies[index] ?? this.#copy(index);
+  }
+
+  /**
+   * The copy of `text` as question `index`'s text when it is that, else a copy of its own: the question
+   * index keeps the texts it found lately, and one copy read by the match and the answer stays warm.
+   */
+  textCopy(text: string, index: number): string {
+    const question = this.#questions[index];
+    return question !== undefined && question.text === text ? this.at(index).text : freshCopy(text);
+  }
+
+  #copy(index: number): Question {
+    const q = this.#questions[index]!;
+    const copy: Question = { ...q, id: freshCopy(q.id), text: freshCopy(q.text), answer: freshCopy(q.answer) };
+    this.#copies[index] = copy;
+    return copy;
+  }
+}
+
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * `text` again, in storage allocated now: JSC's own copies (slice, concatenation) share or point into
+ * the original's storage, which is what the copy is to get away from.
+ */
+export function freshCopy(text: string): string {
+  // Latin-1 text stays 8-bit (half the bytes, and compared with 8-bit prompts byte for byte).
+  return BEYOND_LATIN1.test(text) ? Buffer.from(text, "utf16le").toString("utf16le") : Buffer.from(text, "latin1").toString("latin1");
+}
