@@ -1,5 +1,14 @@
 import type { Question } from "./types.ts";
 
+/** A question in use: the dataset's, copied, with a slot the reply path keeps its note about it in. */
+export interface QuestionInUse extends Question {
+  /**
+   * What the reply path remembers of this question (respond/compose.ts: its last short correct reply).
+   * On the copy, it is read with the question rather than from a table of its own.
+   */
+  note: unknown;
+}
+
 /**
  * The questions a server answers, each copied the first time it is asked for.
  *
@@ -10,15 +19,15 @@ import type { Question } from "./types.ts";
  */
 export class QuestionsInUse {
   readonly #questions: readonly Question[];
-  readonly #copies: (Question | undefined)[];
+  readonly #copies: (QuestionInUse | undefined)[];
 
   constructor(questions: readonly Question[]) {
     this.#questions = questions;
-    this.#copies = new Array<Question | undefined>(questions.length).fill(undefined);
+    this.#copies = new Array<QuestionInUse | undefined>(questions.length).fill(undefined);
   }
 
   /** Question `index` (as in the dataset): the same content, from the copy. */
-  at(index: number): Question {
+  at(index: number): QuestionInUse {
     return this.#copies[index] ?? this.#copy(index);
   }
 
@@ -31,9 +40,9 @@ export class QuestionsInUse {
     return question !== undefined && question.text === text ? this.at(index).text : freshCopy(text);
   }
 
-  #copy(index: number): Question {
+  #copy(index: number): QuestionInUse {
     const q = this.#questions[index]!;
-    const copy: Question = { ...q, id: freshCopy(q.id), text: freshCopy(q.text), answer: freshCopy(q.answer) };
+    const copy: QuestionInUse = { ...q, id: freshCopy(q.id), text: freshCopy(q.text), answer: freshCopy(q.answer), note: undefined };
     this.#copies[index] = copy;
     return copy;
   }
