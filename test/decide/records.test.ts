@@ -42,6 +42,16 @@ describe("responseHash", () => {
     expect(responseHash("abc")).toBe("a9993e364706816a");
   });
 
+  test("property: the first 16 hex digits of SHA-1 of the trimmed UTF-8 text, for any text (lone surrogates included)", () => {
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: codeUnit, maxLength: 60 }), fc.string({ maxLength: 2000 })), (text) => {
+        expect(responseHash(text)).toBe(new Bun.CryptoHasher("sha1").update(text.trim()).digest("hex").slice(0, 16));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test("property: different trimmed contents hash differently", () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (a, b) => a.trim() === b.trim() || responseHash(a) !== responseHash(b)),
