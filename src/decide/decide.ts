@@ -17,7 +17,8 @@ export type { DecideRequest, Decision, DeciderOptions, Mode, Verdict } from "./t
  */
 export interface DeciderShared {
   readonly attempts: AttemptCells;
-  readonly exact: ExactCells;
+  /** Absent: exact mode's schedule in cells of its own (one process). */
+  readonly exact?: ExactCells;
   readonly onExactStep?: () => void;
 }
 

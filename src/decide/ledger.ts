@@ -3,8 +3,10 @@
  * every --threads-http worker updates with Atomics (server/shared-state.ts allocates them).
  */
 export interface AttemptCells {
-  /** Asks so far, per question index. */
+  /** Asks so far: question q's at `stride * q`. */
   readonly asked: Uint32Array;
+  /** Cells from one question's count to the next; default 1 (question-cells.ts interleaves other counts). */
+  readonly stride?: number;
   /**
    * [correct, wrong] over all questions as 64-bit counts in 32-bit halves (low, high, low, high): a
    * BigUint64Array's Atomics.add returns a BigInt, an allocation per reply.
@@ -27,22 +29,28 @@ export function attemptCells(questionCount: number): AttemptCells {
  */
 export class Ledger {
   readonly #asked: Uint32Array;
+  readonly #stride: number;
+  readonly #questions: number;
   readonly #totals: Uint32Array;
 
   constructor(questionCount: number, cells: AttemptCells = attemptCells(questionCount)) {
-    if (cells.asked.length !== questionCount) throw new RangeError(`attempt cells hold ${cells.asked.length} questions, not ${questionCount}`);
+    const stride = cells.stride ?? 1;
+    const held = Math.ceil(cells.asked.length / stride);
+    if (held !== questionCount) throw new RangeError(`attempt cells hold ${held} questions, not ${questionCount}`);
     this.#asked = cells.asked;
+    this.#stride = stride;
+    this.#questions = questionCount;
     this.#totals = cells.totals;
   }
 
   /** Records a new ask of `question` and returns its attempt number (0 for the first ask). */
   nextAttempt(question: number): number {
-    return Atomics.add(this.#asked, question, 1);
+    return Atomics.add(this.#asked, this.#stride * question, 1);
   }
 
   /** The attempt number the next ask of `question` will get, without recording an ask. */
   peekAttempt(question: number): number {
-    return Atomics.load(this.#asked, question);
+    return Atomics.load(this.#asked, this.#stride * question);
   }
 
   record(correct: boolean): void {
@@ -60,7 +68,7 @@ export class Ledger {
 
   /** Back to a fresh start: every question's next ask is attempt 0 again. */
   reset(): void {
-    for (let q = 0; q < this.#asked.length; q++) Atomics.store(this.#asked, q, 0);
+    for (let q = 0; q < this.#questions; q++) Atomics.store(this.#asked, this.#stride * q, 0);
     for (let i = 0; i < TOTALS_CELLS; i++) Atomics.store(this.#totals, i, 0);
   }
 }

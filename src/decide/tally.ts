@@ -136,6 +136,8 @@ export class Tally implements LiveTally {
    * A cell counts to 2^32 − 1 (as SharedTally's): ~30 hours of 40,000 replies a second to one question.
    */
   readonly #cells: Uint32Array;
+  /** Cells from one index's four to the next's: 4, or more when other counts sit between (question-cells.ts). */
+  readonly #stride: number;
   /** Each counted index's dataset and question id, set with its first reply. */
   readonly #keys: (TallyKey | undefined)[];
   /** Replies counted by key: records without an index (ledger files, injected errors) or with one outside the dataset. */
@@ -145,15 +147,20 @@ export class Tally implements LiveTally {
   #judge = 0;
   #unmatched = 0;
 
-  constructor(questionCount = 0) {
-    this.#cells = new Uint32Array(4 * questionCount);
+  /** `cells`: where to count, index i's four cells at `stride * i` (default: an array of its own). */
+  constructor(questionCount = 0, cells?: { readonly cells: Uint32Array; readonly stride: number }) {
+    this.#stride = cells?.stride ?? 4;
+    this.#cells = cells?.cells ?? new Uint32Array(4 * questionCount);
+    if (this.#stride < 4 || (questionCount > 0 && this.#cells.length < this.#stride * (questionCount - 1) + 4)) {
+      throw new RangeError(`tally cells hold fewer than ${questionCount} questions`);
+    }
     this.#keys = Array.from({ length: questionCount }, () => undefined);
   }
 
   add(record: TallyRecord, index?: number): void {
     if (index !== undefined && index >>> 0 === index && index < this.#keys.length) {
       const cells = this.#cells;
-      const at = 4 * index;
+      const at = this.#stride * index;
       if ((cells[at]! | cells[at + 1]! | cells[at + 2]! | cells[at + 3]!) === 0) this.#keys[index] = { dataset: record.dataset, question: record.question };
       cells[at + VERDICT_CELL[record.verdict]]!++;
       return;
@@ -174,7 +181,8 @@ export class Tally implements LiveTally {
   }
 
   reset(): void {
-    this.#cells.fill(0);
+    // Only this tally's cells: others may sit between them.
+    for (let at = 0; at < this.#stride * this.#keys.length; at += this.#stride) this.#cells.fill(0, at, at + 4);
     this.#keys.fill(undefined);
     this.#totals = new Counts();
     this.#datasets.clear();
@@ -194,7 +202,7 @@ export class Tally implements LiveTally {
     for (let index = 0; index < this.#keys.length; index++) {
       const key = this.#keys[index];
       if (key === undefined) continue;
-      const at = 4 * index;
+      const at = this.#stride * index;
       // Keyed "dataset/question", as by-key records are: indices that share a question add up there.
       const c = Counts.of(cells[at]!, cells[at + 1]!, cells[at + 2]!, cells[at + 3]!);
       countIn(questions, `${key.dataset}/${key.question}`).merge(c);

@@ -1,5 +1,3 @@
-import { freshCopy } from "../dataset/in-use.ts";
-
 /**
  * The question texts the template path may answer, found from a span of a message without cutting it out.
  *
@@ -9,6 +7,7 @@ import { freshCopy } from "../dataset/in-use.ts";
  * of them in a table whose texts collide on 32); a candidate is then compared with the span character
  * for character (`startsWith` at the span's start), so a lookup is as exact as the Map's.
  */
+import { freshCopy } from "../dataset/in-use.ts";
 
 /** log2 of the characters a table first reads for a hash (32), spread evenly across the span. */
 const FIRST_SHIFT = 5;

@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import { QuestionsInUse } from "../dataset/in-use.ts";
 import type { Dataset } from "../dataset/types.ts";
 import { Decider, type DeciderOptions } from "../decide/decide.ts";
+import { questionCells } from "../decide/question-cells.ts";
 import { Ledger as RecordLedger } from "../decide/records.ts";
 import { SharedLedger, type PageLink } from "../decide/shared-ledger.ts";
 import { SharedTally, Tally, tallyKeys } from "../decide/tally.ts";
@@ -73,9 +74,11 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const sharedLedger = part
     ? new SharedLedger({ seq: part.shared.seq, worker: part.worker, keep: config.decision.ledgerKeep, pages: part.pages, ...(part.ledgerFd !== undefined ? { fd: part.ledgerFd } : {}) })
     : undefined;
+  // One process: attempts and tally side by side (decide/question-cells.ts); workers share theirs.
+  const cells = part ? undefined : questionCells(dataset.questions.length);
   const decider = new Decider(
     deciderOptions(config, dataset),
-    part && sharedLedger ? { attempts: part.shared.attempts, exact: part.shared.exact, onExactStep: () => sharedLedger.reserve() } : undefined,
+    part && sharedLedger ? { attempts: part.shared.attempts, exact: part.shared.exact, onExactStep: () => sharedLedger.reserve() } : { attempts: cells!.attempts },
   );
   const pools = answerPools(dataset);
   const datasets = [...pools.keys()];
@@ -85,7 +88,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const oracle: Oracle = part
     ? // The context's type names the one-thread Ledger; a worker's pages are promises, which GET /sim/ledger awaits (app.ts).
       (new Oracle(sharedLedger!, metrics, new SharedTally(tallyKeys(dataset.questions.map((q) => ({ dataset: datasetOf(q), question: q.id }))), part.shared.tally)) as unknown as Oracle)
-    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics, new Tally(dataset.questions.length));
+    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics, new Tally(dataset.questions.length, cells!.tally));
   const requestLog = new LineBuffer(hooks.writeLog);
   const faults = faultSummary(config.faults)
     ? new Faults(config.faults, config.seed, { hangTimeoutMs: config.timeoutSeconds * 1000, crash: hooks.crash, ...(hooks.faultClock ? { now: hooks.faultClock } : {}) }, part?.shared.faults)
