@@ -1,6 +1,6 @@
 import { simulatedTimingsJson, timingsJson } from "../respond/timings.ts";
 import { chatLogprobs, streamLogprobs } from "../respond/logprobs.ts";
-import { jsonString, jsonText, memoByText } from "../respond/text-memo.ts";
+import { jsonText, memoByText } from "../respond/text-memo.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
 import { toolCallDeltas } from "../respond/tools.ts";
 import { answerPrompt, promptTokens, type Answer, type AnswerRequest, type ChatOutcome } from "./answer.ts";
@@ -171,7 +171,7 @@ function modelJson(ctx: ServerContext): string {
 
 /** A choice's message: llama-server [A]'s key order, role, reasoning_content (when non-empty), content, tool_calls. */
 function messageJson(answer: Answer): string {
-  const reasoning = answer.reasoningContent ? `"reasoning_content":${jsonString(answer.reasoningContent)},` : "";
+  const reasoning = answer.reasoningContent ? `"reasoning_content":${JSON.stringify(answer.reasoningContent)},` : "";
   if (answer.toolCalls) {
     // [chat-old]: content is null when empty and there are tool calls.
     const content = answer.content === "" ? "null" : JSON.stringify(answer.content);
