@@ -17,6 +17,9 @@ export interface QuestionInUse extends Question {
  * each is a TLB miss and a nested page walk (~0.2 µs). Copies made one after another as questions come
  * into use sit together on a few pages: with the question index's recent texts, 29.7 -> 27.0 µs a
  * request on the synthetic 100,000 under wrk.
+ *
+ * Copies are kept for the life of the process (each --threads-http worker has its own): a full pass
+ * over a dataset holds its question texts twice.
  */
 export class QuestionsInUse {
   readonly #questions: readonly Question[];
@@ -43,7 +46,8 @@ export class QuestionsInUse {
 
   #copy(index: number): QuestionInUse {
     const q = this.#questions[index]!;
-    const copy: QuestionInUse = { ...q, id: freshCopy(q.id), text: freshCopy(q.text), answer: freshCopy(q.answer), note: undefined };
+    const choices = q.choices?.map(freshCopy);
+    const copy: QuestionInUse = { ...q, id: freshCopy(q.id), text: freshCopy(q.text), answer: freshCopy(q.answer), ...(choices ? { choices } : {}), note: undefined };
     this.#copies[index] = copy;
     return copy;
   }

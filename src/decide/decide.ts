@@ -9,16 +9,19 @@ import type { DecideRequest, Decision, DeciderOptions, Mode } from "./types.ts";
 
 export type { DecideRequest, Decision, DeciderOptions, Mode, Verdict } from "./types.ts";
 
+/** Where a Decider counts attempts, when not in cells of its own (one process: decide/question-cells.ts). */
+export interface DeciderCells {
+  readonly attempts: AttemptCells;
+}
+
 /**
  * State that --threads-http workers share (server/shared-state.ts): the attempt counters, exact
  * mode's schedule, and a hook run inside each exact step's lock (the reply's ledger seq is taken
  * there, so seq order is schedule order). Everything else a Decider holds is a pure function of
  * (seed, question count, rate), so each worker builds the same.
  */
-export interface DeciderShared {
-  readonly attempts: AttemptCells;
-  /** Absent: exact mode's schedule in cells of its own (one process). */
-  readonly exact?: ExactCells;
+export interface DeciderShared extends DeciderCells {
+  readonly exact: ExactCells;
   readonly onExactStep?: () => void;
 }
 
@@ -51,7 +54,8 @@ export class Decider {
   readonly #exact: ExactSchedule | undefined;
   readonly #onExactStep: (() => void) | undefined;
 
-  constructor(options: DeciderOptions, shared?: DeciderShared) {
+  constructor(options: DeciderOptions, cells?: DeciderCells | DeciderShared) {
+    const shared = cells !== undefined && "exact" in cells ? cells : undefined;
     checkOptions(options);
     this.mode = options.mode;
     this.successRate = options.successRate;
@@ -59,7 +63,7 @@ export class Decider {
     this.questionCount = options.questionCount;
     this.greedy = options.greedy ?? false;
     this.rate = limitDenominator(options.successRate);
-    this.ledger = new Ledger(options.questionCount, shared?.attempts);
+    this.ledger = new Ledger(options.questionCount, cells?.attempts);
     this.#probabilities = options.mode === "difficulty" ? difficultyProbabilities(options) : undefined;
     this.#fixed = options.mode === "fixed" ? fixedCorrectSet(this.rate, options.seed, options.questionCount, options.groups) : undefined;
     this.#exact = options.mode === "exact" ? new ExactSchedule(this.rate, options.seed, shared?.exact) : undefined;

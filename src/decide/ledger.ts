@@ -1,6 +1,7 @@
 /**
- * Where a Ledger keeps its counts: plain arrays in one process, or views of SharedArrayBuffers that
- * every --threads-http worker updates with Atomics (server/shared-state.ts allocates them).
+ * Where a Ledger keeps its counts: one process's array, shared with the tally's cells
+ * (question-cells.ts), or views of SharedArrayBuffers that every --threads-http worker updates with
+ * Atomics (server/shared-state.ts allocates them).
  */
 export interface AttemptCells {
   /** Asks so far: question q's at `stride * q`. */

@@ -2,7 +2,7 @@ import { TOTALS_CELLS, type AttemptCells } from "./ledger.ts";
 
 /**
  * One process's per-question counts side by side: a question's four tally cells (correct, wrong,
- * no-answer, error) and its attempt counter in one aligned 32-byte block. A reply reads and writes
+ * no-answer, error) and its attempt counter in one 32-byte block. A reply reads and writes
  * both; with thousands of questions in use out of 100,000, two arrays cost two cold cache lines a
  * reply where one block costs one. (--threads-http workers share theirs: server/shared-state.ts.)
  */

@@ -91,8 +91,9 @@ export class TextTable {
     return this.#shift === ALL ? Infinity : 1 << this.#shift;
   }
 
-  /** Holds `text` with `value`; false (and nothing changed) when the same text is held already, or the table is full. */
+  /** Holds `text` with `value` (≥ 0); false (and nothing changed) when the same text is held already, or the table is full. */
   add(text: string, value: number): boolean {
+    if (!(value >= 0)) throw new RangeError(`a text's value must be >= 0, got ${value}`);
     if (2 * (this.#size + 1) > this.#mask + 1) return false;
     for (;;) {
       const h = spanHash(text, 0, text.length, this.#shift);
@@ -114,7 +115,7 @@ export class TextTable {
     }
   }
 
-  /** The value of the text held that is exactly `text[from, from + length)`, or -1. */
+  /** The value of the text held that is exactly `text[from, from + length)`, or -1 (values are never negative). */
   find(text: string, from: number, length: number): number {
     const h = spanHash(text, from, length, this.#shift);
     const recent = this.#recent.find(text, from, length, h);
@@ -157,50 +158,90 @@ export class TextTable {
   }
 }
 
-/** Texts found lately, at most this many before the table starts again. */
+/** Texts a generation of the recent ones holds. */
 const RECENT = 4096;
 
 /**
  * The texts found lately, looked up before the whole table, each copied when first found: a few
  * thousand questions in use out of 100,000 would otherwise each be read from its own page of the big
- * table and of the heap (a TLB miss and a page walk each, ~0.2 µs in a VM); these tables are 128 KB and
- * copies made one after another sit together on a few pages. Full, it starts again empty.
+ * table and of the heap (a TLB miss and a page walk each, ~0.2 µs in a VM); a generation's tables are
+ * 128 KB and copies made one after another sit together on a few pages. Two generations, as
+ * text-memo.ts's: when the young one fills it becomes the old one, and a text found in the old one
+ * moves back, so up to 8,192 texts in rotation keep being found here.
  */
 class RecentTexts {
   readonly #copy: (text: string, value: number) => string;
-  #slots = new Int32Array(4 * RECENT);
-  #texts: (string | undefined)[] = new Array<string | undefined>(2 * RECENT).fill(undefined);
-  #size = 0;
-  readonly #mask = 2 * RECENT - 1;
+  #young = new Generation();
+  #old = new Generation();
 
   constructor(copy: (text: string, value: number) => string) {
     this.#copy = copy;
   }
 
   find(text: string, from: number, length: number, h: number): number {
-    const slots = this.#slots;
-    const texts = this.#texts;
-    for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
-      const candidate = texts[s];
-      if (candidate === undefined) return -1;
-      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return slots[2 * s + 1]!;
-    }
+    const young = this.#young.find(text, from, length, h);
+    if (young >= 0) return this.#young.valueAt(young);
+    const old = this.#old.find(text, from, length, h);
+    if (old < 0) return -1;
+    const value = this.#old.valueAt(old);
+    this.#keep(h, this.#old.textAt(old), value);
+    return value;
   }
 
+  /** A text the whole table found: its copy becomes recent. */
   add(h: number, text: string, value: number): void {
-    if (this.#size === RECENT) this.clear();
-    let s = h & this.#mask;
-    while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
-    this.#slots[2 * s] = h;
-    this.#slots[2 * s + 1] = value;
-    this.#texts[s] = this.#copy(text, value);
-    this.#size++;
+    this.#keep(h, this.#copy(text, value), value);
   }
 
   clear(): void {
-    this.#slots = new Int32Array(4 * RECENT);
-    this.#texts = new Array<string | undefined>(2 * RECENT).fill(undefined);
-    this.#size = 0;
+    this.#young = new Generation();
+    this.#old = new Generation();
+  }
+
+  #keep(h: number, copy: string, value: number): void {
+    if (this.#young.full) {
+      this.#old = this.#young;
+      this.#young = new Generation();
+    }
+    this.#young.put(h, copy, value);
   }
 }
 
+/** One generation of recent texts: open addressing, at most half the slots full. */
+class Generation {
+  readonly #slots = new Int32Array(4 * RECENT);
+  readonly #texts: (string | undefined)[] = new Array<string | undefined>(2 * RECENT).fill(undefined);
+  #size = 0;
+
+  get full(): boolean {
+    return this.#size === RECENT;
+  }
+
+  /** The slot holding exactly `text[from, from + length)`, or -1. */
+  find(text: string, from: number, length: number, h: number): number {
+    const slots = this.#slots;
+    const texts = this.#texts;
+    for (let s = h & (2 * RECENT - 1); ; s = (s + 1) & (2 * RECENT - 1)) {
+      const candidate = texts[s];
+      if (candidate === undefined) return -1;
+      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return s;
+    }
+  }
+
+  valueAt(s: number): number {
+    return this.#slots[2 * s + 1]!;
+  }
+
+  textAt(s: number): string {
+    return this.#texts[s]!;
+  }
+
+  put(h: number, text: string, value: number): void {
+    let s = h & (2 * RECENT - 1);
+    while (this.#texts[s] !== undefined) s = (s + 1) & (2 * RECENT - 1);
+    this.#slots[2 * s] = h;
+    this.#slots[2 * s + 1] = value;
+    this.#texts[s] = text;
+    this.#size++;
+  }
+}

@@ -74,10 +74,12 @@ function facts(text: string): TextFacts {
 
 /** JSON.stringify(text): the text as a JSON string literal. */
 export function jsonText(text: string): string {
+  if (text === lastText) return lastFacts!.json;
   return text.length > MAX_TEXT ? JSON.stringify(text) : facts(text).json;
 }
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
 export function replyHash(text: string): string {
+  if (text === lastText) return lastFacts!.hash;
   return text.length > MAX_TEXT ? responseHash(text) : facts(text).hash;
 }

@@ -1,4 +1,5 @@
 import type { ReplyOptions } from "../config.ts";
+import type { QuestionInUse } from "../dataset/in-use.ts";
 import type { Dataset, Question } from "../dataset/types.ts";
 import type { Decider } from "../decide/decide.ts";
 import type { AnswerPool } from "../respond/wrong.ts";
@@ -30,7 +31,7 @@ export interface ServerContext {
   /** Index of the dataset question carried by these message texts, if any. */
   readonly findQuestion: (texts: readonly string[]) => number | undefined;
   /** Question `index` of the dataset (the server's copy of it, dataset/in-use.ts). */
-  readonly question: (index: number) => Question;
+  readonly question: (index: number) => QuestionInUse;
   readonly decider: Decider;
   /** The answers of a question's own dataset, so wrong answers stay in its range. */
   readonly poolFor: (question: Question) => AnswerPool;

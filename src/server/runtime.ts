@@ -78,7 +78,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const cells = part ? undefined : questionCells(dataset.questions.length);
   const decider = new Decider(
     deciderOptions(config, dataset),
-    part && sharedLedger ? { attempts: part.shared.attempts, exact: part.shared.exact, onExactStep: () => sharedLedger.reserve() } : { attempts: cells!.attempts },
+    part && sharedLedger ? { attempts: part.shared.attempts, exact: part.shared.exact, onExactStep: () => sharedLedger.reserve() } : cells,
   );
   const pools = answerPools(dataset);
   const datasets = [...pools.keys()];
@@ -88,7 +88,7 @@ export function buildRuntime(config: Config, dataset: Dataset, hooks: RuntimeHoo
   const oracle: Oracle = part
     ? // The context's type names the one-thread Ledger; a worker's pages are promises, which GET /sim/ledger awaits (app.ts).
       (new Oracle(sharedLedger!, metrics, new SharedTally(tallyKeys(dataset.questions.map((q) => ({ dataset: datasetOf(q), question: q.id }))), part.shared.tally)) as unknown as Oracle)
-    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics, new Tally(dataset.questions.length, cells!.tally));
+    : new Oracle(new RecordLedger({ keep: config.decision.ledgerKeep, file: config.decision.ledgerFile }), metrics, new Tally(dataset.questions.length, cells?.tally));
   const requestLog = new LineBuffer(hooks.writeLog);
   const faults = faultSummary(config.faults)
     ? new Faults(config.faults, config.seed, { hangTimeoutMs: config.timeoutSeconds * 1000, crash: hooks.crash, ...(hooks.faultClock ? { now: hooks.faultClock } : {}) }, part?.shared.faults)

@@ -24,10 +24,12 @@ describe("QuestionsInUse", () => {
       expect(copy).not.toBe(question);
       expect(inUse.at(i)).toBe(copy);
     });
-    // Multiple choice keeps its options and order.
+    // Multiple choice keeps its options and order; a question without options gets none.
     expect(inUse.at(1).choices).toEqual(["7", "4"]);
+    expect("choices" in inUse.at(0)).toBe(false);
   });
 
+  // Strings compare by value: these check the copies' content, not which storage they share.
   test("textCopy gives question i's copied text for its own text, and an equal copy for any other", () => {
     const inUse = new QuestionsInUse(QUESTIONS);
     const text = inUse.textCopy(QUESTIONS[2]!.text, 2);

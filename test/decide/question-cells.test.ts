@@ -48,7 +48,7 @@ describe("question cells", () => {
     );
   });
 
-  test("a question's counts share one aligned 32-byte block", () => {
+  test("a question's counts share one 32-byte block", () => {
     const { attempts, tally } = questionCells(3);
     const ledger = new Ledger(3, attempts);
     new Tally(3, tally).add({ dataset: "d", question: "q1", verdict: "wrong" }, 1);

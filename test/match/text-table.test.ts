@@ -125,6 +125,25 @@ describe("TextTable", () => {
     for (const [text, value] of copied) expect(texts[value / 5]).toBe(text);
   });
 
+  test("5,000 texts in rotation mostly stay among the recent ones (two generations of 4,096)", () => {
+    const texts = Array.from({ length: 5000 }, (_, i) => `How many marbles does player ${i} keep?`);
+    let copies = 0;
+    const table = new TextTable(texts.length, (text) => {
+      copies++;
+      return `${text}`;
+    });
+    texts.forEach((text, i) => table.add(text, i));
+    for (let round = 0; round < 4; round++) texts.forEach((text, i) => expect(table.find(text, 0, text.length)).toBe(i));
+    // A single table of 4,096 emptied when full would copy every text again each round (20,000 copies);
+    // two generations copy each once, then the ~900 a round that fall out of the older one (7,709).
+    expect(copies).toBeLessThan(9000);
+    expect(copies).toBeGreaterThanOrEqual(5000);
+  });
+
+  test("a negative value is refused (finds answer -1 for a text not held)", () => {
+    expect(() => new TextTable(4).add("text", -1)).toThrow(RangeError);
+  });
+
   test("after the table reads more characters for its hashes (a rehash), texts found before are found again", () => {
     const preamble = "Read the passage and answer the question that follows it. ".repeat(7);
     const texts = Array.from({ length: 40 }, (_, i) => `${preamble}Value ${String(i).padStart(6, "0")}`);

@@ -6,7 +6,9 @@ import fc from "fast-check";
 import type { ReplyOptions } from "../../src/config.ts";
 import { QuestionsInUse } from "../../src/dataset/in-use.ts";
 import type { Question } from "../../src/dataset/types.ts";
+import { responseHash } from "../../src/decide/records.ts";
 import { composeReply } from "../../src/respond/compose.ts";
+import { jsonText, replyHash } from "../../src/respond/text-memo.ts";
 import { answerPool } from "../../src/respond/wrong.ts";
 
 const QUESTIONS: Question[] = [
@@ -52,7 +54,11 @@ describe("composeReply with a question in use", () => {
           const input = { texts: [prompt(question, ASKS[r.ask]!, ORDERS[r.order]!, r.parens)], outcome: r.outcome, seed: 3, keys: [r.q, r.key], pool: POOL, options };
           const copy = inUse.at(r.q);
           const expected = composeReply({ ...input, question });
-          expect(composeReply({ ...input, question: copy })).toEqual(expected);
+          const reply = composeReply({ ...input, question: copy });
+          expect(reply).toEqual(expected);
+          // The facts a short reply primes (its JSON literal and ledger hash) are its body's.
+          expect(jsonText(reply.body)).toBe(JSON.stringify(reply.body));
+          expect(replyHash(reply.body)).toBe(responseHash(reply.body));
           if (expected.style === "short" && expected.verdict === "correct") {
             expect(copy.note).toMatchObject({ format: expected.format, written: expected.written, body: expected.body });
           }

@@ -1,4 +1,5 @@
 // Shared fixtures for the server tests: a tiny hand-built dataset and a real ServerContext.
+import { QuestionsInUse } from "../../src/dataset/in-use.ts";
 import type { Dataset, Question } from "../../src/dataset/types.ts";
 import type { ReplyOptions } from "../../src/config.ts";
 import { Decider, type DeciderOptions } from "../../src/decide/decide.ts";
@@ -59,10 +60,12 @@ export function makeContext(
 ): TestContext {
   const lines: string[] = [];
   const pool = answerPool(QUESTIONS.map((q) => q.answer));
+  // As the server does: copies of the questions answered, which keep their short replies' notes.
+  const inUse = new QuestionsInUse(QUESTIONS);
   return {
     dataset: DATASET,
     findQuestion,
-    question: (index) => QUESTIONS[index]!,
+    question: (index) => inUse.at(index),
     decider: new Decider({ mode: "random", successRate: options.rate ?? 0.8, seed: options.seed ?? 1234, questionCount: QUESTIONS.length, ...options.decider }),
     poolFor: () => pool,
     reply: { ...DEFAULT_REPLY, ...options.reply },
