@@ -109,8 +109,8 @@ export interface QuestionIndexOptions {
   readonly minTokens?: number;
   /**
    * A copy of `text`, question `question`'s text (or a text with its tokens), for the template path's
-   * table of texts found lately (text-table.ts). Default: a fresh copy; a server passes the one its
-   * answer path reads (dataset/in-use.ts), so one copy serves both.
+   * table of texts found lately (text-table.ts). Default: the text itself; a server passes the copy its
+   * answer path reads (dataset/in-use.ts), so one copy, near the others in use, serves both.
    */
   readonly copyText?: (text: string, question: number) => string;
 }

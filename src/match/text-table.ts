@@ -7,7 +7,6 @@
  * of them in a table whose texts collide on 32); a candidate is then compared with the span character
  * for character (`startsWith` at the span's start), so a lookup is as exact as the Map's.
  */
-import { freshCopy } from "../dataset/in-use.ts";
 
 /** log2 of the characters a table first reads for a hash (32), spread evenly across the span. */
 const FIRST_SHIFT = 5;
@@ -47,33 +46,25 @@ export function spanHash(text: string, from: number, length: number, shift = FIR
 }
 
 /**
- * Texts, each with a value: open addressing, linear probing. A slot's hash and value sit side by side
- * in one typed array, its text in an array by slot: both are found from the slot number at once, so a
- * lookup waits for one cold line and then the text, not for a line that names the text and then the text.
+ * Texts held for exact lookup by span: a table of every text, and before it the texts found lately
+ * (RecentTexts). Both are Slots.
  */
 export class TextTable {
-  /** Per slot: the text's hash, its value. */
-  #slots: Int32Array;
-  /** Per slot: the text, undefined for an empty slot. */
-  #texts: (string | undefined)[];
-  readonly #mask: number;
+  #table: Slots;
   /** log2 of the characters each hash reads: 32, more once texts collide (MAX_SAME_HASH). */
   #shift = FIRST_SHIFT;
   #longest = 0;
-  #size = 0;
   readonly #recent: RecentTexts;
 
   /**
-   * Room for `capacity` texts, at most half the slots full. `copy(text, value)` is the copy of a text
-   * found that the table keeps among the recent ones (see RecentTexts).
+   * Room for `capacity` texts, at most half the slots full. `copy(text, value)` is what the table keeps
+   * of a text found among the recent ones (see RecentTexts); by default the text itself.
    */
-  constructor(capacity: number, copy: (text: string, value: number) => string = freshCopy) {
+  constructor(capacity: number, copy: (text: string, value: number) => string = (text) => text) {
     this.#recent = new RecentTexts(copy);
     let slots = 16;
     while (slots < 2 * capacity) slots *= 2;
-    this.#slots = new Int32Array(slots * 2);
-    this.#texts = new Array<string | undefined>(slots).fill(undefined);
-    this.#mask = slots - 1;
+    this.#table = new Slots(slots);
   }
 
   /** Length of the longest text held. */
@@ -83,7 +74,7 @@ export class TextTable {
 
   /** Texts held. */
   get size(): number {
-    return this.#size;
+    return this.#table.size;
   }
 
   /** Characters each hash reads now, at most (for tests). */
@@ -94,23 +85,22 @@ export class TextTable {
   /** Holds `text` with `value` (≥ 0); false (and nothing changed) when the same text is held already, or the table is full. */
   add(text: string, value: number): boolean {
     if (!(value >= 0)) throw new RangeError(`a text's value must be >= 0, got ${value}`);
-    if (2 * (this.#size + 1) > this.#mask + 1) return false;
+    if (2 * (this.#table.size + 1) > this.#table.slots) return false;
     for (;;) {
       const h = spanHash(text, 0, text.length, this.#shift);
+      const table = this.#table;
       let same = 0;
-      let s = h & this.#mask;
-      for (; this.#texts[s] !== undefined; s = (s + 1) & this.#mask) {
-        if (this.#slots[2 * s] !== h) continue;
-        if (this.#texts[s] === text) return false;
+      for (let s = table.first(h); table.textAt(s) !== undefined; s = table.next(s)) {
+        if (table.hashAt(s) !== h) continue;
+        if (table.textAt(s) === text) return false;
         same++;
       }
       if (same >= MAX_SAME_HASH && this.#shift !== ALL) {
         this.#rehash(this.#shift < MORE_SHIFT ? MORE_SHIFT : ALL);
         continue;
       }
-      this.#put(s, h, text, value);
+      table.put(h, text, value);
       this.#longest = Math.max(this.#longest, text.length);
-      this.#size++;
       return true;
     }
   }
@@ -120,40 +110,23 @@ export class TextTable {
     const h = spanHash(text, from, length, this.#shift);
     const recent = this.#recent.find(text, from, length, h);
     if (recent >= 0) return recent;
-    const slots = this.#slots;
-    const texts = this.#texts;
-    for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
-      const candidate = texts[s];
-      if (candidate === undefined) return -1;
-      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) {
-        const value = slots[2 * s + 1]!;
-        this.#recent.add(h, candidate, value);
-        return value;
-      }
-    }
-  }
-
-  #put(s: number, h: number, text: string, value: number): void {
-    this.#slots[2 * s] = h;
-    this.#slots[2 * s + 1] = value;
-    this.#texts[s] = text;
+    const table = this.#table;
+    const s = table.find(text, from, length, h);
+    if (s < 0) return -1;
+    const value = table.valueAt(s);
+    this.#recent.add(h, table.textAt(s)!, value);
+    return value;
   }
 
   /** Every text held again, hashed from 2^shift characters. */
   #rehash(shift: number): void {
-    const slots = this.#slots;
-    const texts = this.#texts;
+    const old = this.#table;
     this.#shift = shift;
     this.#recent.clear();
-    this.#slots = new Int32Array(slots.length);
-    this.#texts = new Array<string | undefined>(texts.length).fill(undefined);
-    for (let old = 0; old < texts.length; old++) {
-      const text = texts[old];
-      if (text === undefined) continue;
-      const h = spanHash(text, 0, text.length, shift);
-      let s = h & this.#mask;
-      while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
-      this.#put(s, h, text, slots[2 * old + 1]!);
+    this.#table = new Slots(old.slots);
+    for (let s = 0; s < old.slots; s++) {
+      const text = old.textAt(s);
+      if (text !== undefined) this.#table.put(spanHash(text, 0, text.length, shift), text, old.valueAt(s));
     }
   }
 }
@@ -171,8 +144,8 @@ const RECENT = 4096;
  */
 class RecentTexts {
   readonly #copy: (text: string, value: number) => string;
-  #young = new Generation();
-  #old = new Generation();
+  #young = new Slots(2 * RECENT);
+  #old = new Slots(2 * RECENT);
 
   constructor(copy: (text: string, value: number) => string) {
     this.#copy = copy;
@@ -184,7 +157,7 @@ class RecentTexts {
     const old = this.#old.find(text, from, length, h);
     if (old < 0) return -1;
     const value = this.#old.valueAt(old);
-    this.#keep(h, this.#old.textAt(old), value);
+    this.#keep(h, this.#old.textAt(old)!, value);
     return value;
   }
 
@@ -194,54 +167,78 @@ class RecentTexts {
   }
 
   clear(): void {
-    this.#young = new Generation();
-    this.#old = new Generation();
+    this.#young = new Slots(2 * RECENT);
+    this.#old = new Slots(2 * RECENT);
   }
 
   #keep(h: number, copy: string, value: number): void {
-    if (this.#young.full) {
+    if (this.#young.size === RECENT) {
       this.#old = this.#young;
-      this.#young = new Generation();
+      this.#young = new Slots(2 * RECENT);
     }
     this.#young.put(h, copy, value);
   }
 }
 
-/** One generation of recent texts: open addressing, at most half the slots full. */
-class Generation {
-  readonly #slots = new Int32Array(4 * RECENT);
-  readonly #texts: (string | undefined)[] = new Array<string | undefined>(2 * RECENT).fill(undefined);
-  #size = 0;
+/**
+ * Texts, each with a hash and a value: open addressing, linear probing, a power of two of slots (the
+ * caller keeps at most half of them full). A slot's hash and value sit side by side in one typed array,
+ * its text in an array by slot: both are found from the slot number at once, so a lookup waits for one
+ * cold line and then the text, not for a line that names the text and then the text.
+ */
+class Slots {
+  /** Per slot: the text's hash, its value. */
+  readonly #hv: Int32Array;
+  /** Per slot: the text, undefined for an empty slot. */
+  readonly #texts: (string | undefined)[];
+  readonly #mask: number;
+  size = 0;
 
-  get full(): boolean {
-    return this.#size === RECENT;
+  constructor(readonly slots: number) {
+    this.#hv = new Int32Array(2 * slots);
+    this.#texts = new Array<string | undefined>(slots).fill(undefined);
+    this.#mask = slots - 1;
   }
 
-  /** The slot holding exactly `text[from, from + length)`, or -1. */
+  /** The slot a hash's probe run starts at, and the one after `s`. */
+  first(h: number): number {
+    return h & this.#mask;
+  }
+
+  next(s: number): number {
+    return (s + 1) & this.#mask;
+  }
+
+  /** The slot holding exactly `text[from, from + length)` under hash `h`, or -1. */
   find(text: string, from: number, length: number, h: number): number {
-    const slots = this.#slots;
+    const hv = this.#hv;
     const texts = this.#texts;
-    for (let s = h & (2 * RECENT - 1); ; s = (s + 1) & (2 * RECENT - 1)) {
+    for (let s = h & this.#mask; ; s = (s + 1) & this.#mask) {
       const candidate = texts[s];
       if (candidate === undefined) return -1;
-      if (slots[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return s;
+      if (hv[2 * s] === h && candidate.length === length && text.startsWith(candidate, from)) return s;
     }
   }
 
+  hashAt(s: number): number {
+    return this.#hv[2 * s]!;
+  }
+
   valueAt(s: number): number {
-    return this.#slots[2 * s + 1]!;
+    return this.#hv[2 * s + 1]!;
   }
 
-  textAt(s: number): string {
-    return this.#texts[s]!;
+  textAt(s: number): string | undefined {
+    return this.#texts[s];
   }
 
+  /** Holds `text` in the first empty slot of `h`'s run (a text already held is the caller's to rule out). */
   put(h: number, text: string, value: number): void {
-    let s = h & (2 * RECENT - 1);
-    while (this.#texts[s] !== undefined) s = (s + 1) & (2 * RECENT - 1);
-    this.#slots[2 * s] = h;
-    this.#slots[2 * s + 1] = value;
+    let s = h & this.#mask;
+    while (this.#texts[s] !== undefined) s = (s + 1) & this.#mask;
+    this.#hv[2 * s] = h;
+    this.#hv[2 * s + 1] = value;
     this.#texts[s] = text;
-    this.#size++;
+    this.size++;
   }
 }

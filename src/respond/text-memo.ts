@@ -64,22 +64,21 @@ export function primeFacts(text: string, facts: TextFacts): void {
   lastFacts = facts;
 }
 
-function facts(text: string): TextFacts {
-  if (text === lastText) return lastFacts!;
-  const found = factsOf(text);
+/** `text`'s facts: the last asked about (or primed), else from the table; undefined for a long text, which is not kept. */
+function facts(text: string): TextFacts | undefined {
+  if (text === lastText) return lastFacts;
+  if (text.length > MAX_TEXT) return undefined;
+  lastFacts = factsOf(text);
   lastText = text;
-  lastFacts = found;
-  return found;
+  return lastFacts;
 }
 
 /** JSON.stringify(text): the text as a JSON string literal. */
 export function jsonText(text: string): string {
-  if (text === lastText) return lastFacts!.json;
-  return text.length > MAX_TEXT ? JSON.stringify(text) : facts(text).json;
+  return facts(text)?.json ?? JSON.stringify(text);
 }
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
 export function replyHash(text: string): string {
-  if (text === lastText) return lastFacts!.hash;
-  return text.length > MAX_TEXT ? responseHash(text) : facts(text).hash;
+  return facts(text)?.hash ?? responseHash(text);
 }
