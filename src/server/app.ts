@@ -9,6 +9,7 @@ import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import type { Oracle } from "./oracle.ts";
 import { simLedgerBody, simStatsBody } from "./sim.ts";
 import type { RequestFaults } from "./faults.ts";
+import { reifyGlobals } from "./globals.ts";
 import { formatRequestLine } from "./log.ts";
 import { modelsBody } from "./models.ts";
 import { readJsonBody } from "./body.ts";
@@ -353,6 +354,7 @@ export interface ServeOptions {
 export const MAX_IDLE_TIMEOUT_SECONDS = 255;
 
 export function startServer(ctx: ServerContext, options: ServeOptions) {
+  reifyGlobals(); // before any request: see globals.ts
   const serve = server(ctx, options.batch !== false);
   return Bun.serve({
     hostname: options.host,
