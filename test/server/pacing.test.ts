@@ -229,6 +229,27 @@ describe("PacedEvents", () => {
     expect(s.size).toBe(0);
   });
 
+  test("a first event sent late moves every later deadline by as much: the token rate holds from the first token", async () => {
+    const s = new Scheduler();
+    const start = performance.now();
+    // The first event was due 100 ms ago (a busy loop), the next two 30 and 60 ms after it.
+    const deadlines = Float64Array.from([-100, -70, -40], (ms) => start + ms);
+    const writes: number[] = [];
+    const stream = new PacedEvents(tableOf(["a", "b", "c"]), deadlines, s, () => {});
+    await stream.pushTo({ write: () => (writes.push(performance.now()), 1), flush: () => 1 });
+    expect(writes.length).toBe(3);
+    // Kept to the old deadlines, b and c would have gone out at once with a (a burst).
+    expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(29);
+    expect(writes[2]! - writes[0]!).toBeGreaterThanOrEqual(59);
+
+    // The same in pull mode; and a first event on time moves nothing (the tests above).
+    const pulled: number[] = [];
+    const again = performance.now();
+    const pull = new PacedEvents(tableOf(["a", "b"]), Float64Array.from([again - 50, again - 25]), s, () => {});
+    for await (const _ of pull) pulled.push(performance.now());
+    expect(pulled[1]! - pulled[0]!).toBeGreaterThanOrEqual(24);
+  });
+
   test("push mode: return() stops it at once and settles pushTo(); a full sink holds the schedule until it drains", async () => {
     const s = new Scheduler();
     let ended = 0;
