@@ -66,13 +66,8 @@ const OPENINGS = ["Let me work through this problem step by step."];
  * A short reply's text per (format, answer), made once with its JSON literal and ledger hash: the reply's
  * body and ledger record then take them from here (primeFacts) rather than from a second table.
  */
-const shortBodyIn = (format: AnswerFormat) =>
-  memoByText((written): ShortReply => {
-    const body = `${OPENINGS[0]}\n\n${answerLine(format, written)}`;
-    const { json, hash } = textFacts(body);
-    return { body, json, hash };
-  });
-const SHORT_BODIES: Record<AnswerFormat, (written: string) => ShortReply> = {
+const shortBodyIn = (format: AnswerFormat) => memoByText((written): TextFacts => textFacts(`${OPENINGS[0]}\n\n${answerLine(format, written)}`));
+const SHORT_BODIES: Record<AnswerFormat, (written: string) => TextFacts> = {
   boxed: shortBodyIn("boxed"),
   "answer-line": shortBodyIn("answer-line"),
   minerva: shortBodyIn("minerva"),
@@ -80,16 +75,8 @@ const SHORT_BODIES: Record<AnswerFormat, (written: string) => ShortReply> = {
   hashes: shortBodyIn("hashes"),
 };
 
-/** A short reply's text with its facts in the same object (one cold line fewer than facts of their own). */
-interface ShortReply extends TextFacts {
-  readonly body: string;
-}
-
-/** A short reply, with what it was made from. */
-interface ShortNote extends ShortReply {
-  readonly format: AnswerFormat;
-  readonly written: string;
-}
+/** A question's note: its correct short reply, the text and its facts in one object (one cold line fewer than facts of their own). */
+type ShortNote = TextFacts;
 
 /**
  * The short reply that writes `written` in `format`. A question in use notes its correct one: read with
@@ -104,7 +91,8 @@ function shortBody(question: Question | QuestionInUse, format: AnswerFormat, wri
   }
   const reply = SHORT_BODIES[format](written);
   primeFacts(reply.body, reply);
-  if (correct && "note" in question) question.note = { format, written, body: reply.body, json: reply.json, hash: reply.hash } satisfies ShortNote;
+  // The same five fields in the same order as every facts object (text-memo.ts): one shape.
+  if (correct && "note" in question) question.note = { json: reply.json, hash: reply.hash, body: reply.body, format, written } satisfies ShortNote;
   return reply.body;
 }
 

@@ -36,14 +36,31 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
   };
 }
 
-/** A short reply text's JSON string literal and ledger hash, made together: each reply asks for both. */
+/**
+ * A short reply text's JSON string literal and ledger hash, made together: each reply asks for both.
+ * Every facts object has the same five fields in the same order, whoever makes it (this table, the
+ * short replies and a question's note in compose.ts): with one shape, the code that reads them stays
+ * compiled, where three shapes made it leave its compiled code and be compiled again while a server
+ * warms up.
+ */
 export interface TextFacts {
   readonly json: string;
   readonly hash: string;
+  /** The text itself. */
+  readonly body: string;
+  /** What a short reply was made from (compose.ts's note); undefined otherwise. */
+  readonly format: string | undefined;
+  readonly written: string | undefined;
 }
 
-/** `text`'s facts, made now. */
-export const textFacts = (text: string): TextFacts => ({ json: JSON.stringify(text), hash: responseHash(text) });
+/** `text`'s facts, made now; `format` and `written` as for a question's note. */
+export const textFacts = (text: string, format?: string, written?: string): TextFacts => ({
+  json: JSON.stringify(text),
+  hash: responseHash(text),
+  body: text,
+  format,
+  written,
+});
 
 const factsOf = memoByText(textFacts);
 /**

@@ -1,6 +1,7 @@
 // A question in use (dataset/in-use.ts) keeps its last short correct reply in its note: whatever order
 // prompts, formats, outcomes and shown options come in, composeReply answers as it does for the plain
 // question, which keeps no note. The questions are invented.
+import * as jsc from "bun:jsc";
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { ReplyOptions } from "../../src/config.ts";
@@ -8,7 +9,7 @@ import { QuestionsInUse } from "../../src/dataset/in-use.ts";
 import type { Question } from "../../src/dataset/types.ts";
 import { responseHash } from "../../src/decide/records.ts";
 import { composeReply } from "../../src/respond/compose.ts";
-import { jsonText, replyHash } from "../../src/respond/text-memo.ts";
+import { jsonText, replyHash, textFacts } from "../../src/respond/text-memo.ts";
 import { answerPool } from "../../src/respond/wrong.ts";
 
 const QUESTIONS: Question[] = [
@@ -68,5 +69,24 @@ describe("composeReply with a question in use", () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("the note's shape", () => {
+  // One shape for every facts object keeps the code reading them compiled (text-memo.ts); JSC's
+  // describe() names an object's structure.
+  // bun:jsc's describe() is not in bun-types.
+  const jscDescribe = (jsc as unknown as { describe(value: unknown): string }).describe;
+  const structureOf = (value: object) => /StructureID: (\d+)/.exec(jscDescribe(value))?.[1];
+
+  test("a question's note has the structure of the facts the memo table and short replies make", () => {
+    const inUse = new QuestionsInUse(QUESTIONS);
+    const copy = inUse.at(0);
+    composeReply({ question: copy, texts: [prompt(QUESTIONS[0]!, ASKS[1]!, ORDERS[0]!, false)], outcome: "correct", seed: 3, keys: [0, 1], pool: POOL, options: STYLE_OPTIONS[0]! });
+    const note = (copy as { note?: object }).note;
+    expect(note).toBeDefined();
+    expect(structureOf(note!)).toBeDefined();
+    expect(structureOf(note!)).toBe(structureOf(textFacts("another text")));
+    expect(structureOf(note!)).toBe(structureOf(textFacts("a short reply", "boxed", "42")));
   });
 });
