@@ -54,6 +54,8 @@ const FORMAT = 7;
 /** The int32 of question's text index is free (questions are kept by reference): it holds an integer `given`. */
 const GIVEN_VALUE = QUESTION;
 const CHUNK = 1024;
+/** Records written into their rows together (see #pending). */
+const BATCH = 32;
 /** Per-slot flags: fields kept as they are (in `#odd`) because they do not have the usual shape. */
 const ODD_TIME = 1;
 const ODD_ID = 2;
@@ -134,10 +136,32 @@ export class RecordRing {
     }
   }
 
+  /**
+   * Records put and not yet written into their rows. They are written BATCH at a time, or before any
+   * read: in a server each put runs between stretches of everything else a request does, and writing
+   * a batch back to back keeps this code and its tables warm (a put cost ~0.24 µs in a loop against
+   * ~0.55 µs of the server's CPU profile; the synthetic 100,000 load under wrk went from 26.9 to 26.0
+   * µs a request, GSM8K's was unchanged). The rows they need are allocated at once, so a put that
+   * cannot have its row fails when it is called.
+   */
+  readonly #pending: LedgerRecord[] = [];
+
   put(r: LedgerRecord): void {
     if (this.keep === 0) return;
     const slot = (r.seq - 1) % this.keep;
     if (slot >= this.#rows) this.#grow(slot + 1);
+    if (this.#pending.push(r) >= BATCH) this.#flush();
+  }
+
+  /** Writes the pending records into their rows, oldest first. */
+  #flush(): void {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i++) this.#write(pending[i]!);
+    pending.length = 0;
+  }
+
+  #write(r: LedgerRecord): void {
+    const slot = (r.seq - 1) % this.keep;
     const row = slot * ROW;
     const u8 = this.#u8;
     // Not by the row's flags: that would read the row, written `keep` records ago and long out of cache.
@@ -181,6 +205,7 @@ export class RecordRing {
 
   /** The record with this seq, which must be among the newest `keep` put. */
   get(seq: number): LedgerRecord {
+    if (this.#pending.length > 0) this.#flush();
     const slot = (seq - 1) % this.keep;
     const row = slot * ROW;
     const f = this.#f64;
@@ -220,6 +245,7 @@ export class RecordRing {
 
   /** Distinct strings held now (for tests of the compaction). */
   get distinctStrings(): number {
+    if (this.#pending.length > 0) this.#flush();
     return this.#strings.length;
   }
 

@@ -111,6 +111,30 @@ describe("RecordRing", () => {
     );
   });
 
+  test("puts and reads in any order, with keep below, at and above the batch of pending records, read back the newest keep", () => {
+    // Records are written into their rows in batches (or before a read): a keep smaller than a batch wraps within it.
+    const samples = fc.sample(recordArb(0), { seed: 11, numRuns: 400 });
+    fc.assert(
+      fc.property(fc.constantFrom(1, 3, 31, 32, 33, 70), fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 12 }), (keep, bursts) => {
+        const ring = new RecordRing(keep);
+        const records: LedgerRecord[] = [];
+        for (const burst of bursts) {
+          for (let k = 0; k < burst && records.length < samples.length; k++) {
+            const record = { ...samples[records.length]!, seq: records.length + 1 };
+            records.push(record);
+            ring.put(record);
+          }
+          // Read a few of the newest kept, then go on putting.
+          for (let seq = Math.max(1, records.length - keep + 1); seq <= records.length; seq += Math.max(1, Math.floor(keep / 3))) {
+            expect(ring.get(seq)).toStrictEqual(records[seq - 1]!);
+          }
+        }
+        for (let seq = Math.max(1, records.length - keep + 1); seq <= records.length; seq++) expect(ring.get(seq)).toStrictEqual(records[seq - 1]!);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test("grows as records arrive (1,024 rows, then doubling up to keep): records put before a growth read back the same after it, and across the wrap", () => {
     // 5,000 rows: grown at 1,024, 2,048 and 4,096, then capped at 5,000, then wrapped twice over.
     const keep = 5000;
