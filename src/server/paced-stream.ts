@@ -50,6 +50,11 @@ export class PacedEvents implements AsyncIterableIterator<string>, PushEvents {
     return this;
   }
 
+  /** How late the first event went out (ms), by which every later one moves; 0 before it is out. */
+  get lateBy(): number {
+    return this.#shift;
+  }
+
   /** Events not yet sent. */
   get remaining(): number {
     return this.#ended ? 0 : this.events.length - this.#index;

@@ -241,6 +241,9 @@ describe("PacedEvents", () => {
     // Kept to the old deadlines, b and c would have gone out at once with a (a burst).
     expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(29);
     expect(writes[2]! - writes[0]!).toBeGreaterThanOrEqual(59);
+    // What /slots subtracts to count the tokens out: at least the 100 ms the first event was late.
+    expect(stream.lateBy).toBeGreaterThanOrEqual(100);
+    expect(stream.lateBy).toBeLessThan(100 + (writes[0]! - start) + 1);
 
     // The same in pull mode; and a first event on time moves nothing (the tests above).
     const pulled: number[] = [];
