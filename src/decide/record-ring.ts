@@ -144,7 +144,7 @@ export class RecordRing {
    * µs a request, GSM8K's was unchanged). The rows they need are allocated at once, so a put that
    * cannot have its row fails when it is called.
    */
-  readonly #pending: LedgerRecord[] = [];
+  #pending: LedgerRecord[] = [];
 
   put(r: LedgerRecord): void {
     if (this.keep === 0) return;
@@ -153,11 +153,22 @@ export class RecordRing {
     if (this.#pending.push(r) >= BATCH) this.#flush();
   }
 
-  /** Writes the pending records into their rows, oldest first. */
+  /**
+   * Writes the pending records into their rows, oldest first. The queue is taken first, and a record
+   * that cannot be written does not stop the others: one bad record must not jam every later put.
+   */
   #flush(): void {
     const pending = this.#pending;
-    for (let i = 0; i < pending.length; i++) this.#write(pending[i]!);
-    pending.length = 0;
+    this.#pending = [];
+    let failure: unknown;
+    for (let i = 0; i < pending.length; i++) {
+      try {
+        this.#write(pending[i]!);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   #write(r: LedgerRecord): void {

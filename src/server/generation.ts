@@ -80,9 +80,9 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
   }
   const config = pacer.config;
   // A stream whose first token went out late runs that much later (paced-stream.ts): /slots counts its tokens from there.
-  let late = (): number => 0;
+  let late = (_now: number): number => 0;
   if (lease !== undefined) {
-    lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start - late()) * config.timeScale, made.tokens) };
+    lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start - late(now)) * config.timeScale, made.tokens) };
   }
   const scheduler = pacer.scheduler;
   const signal = job.signal?.();
@@ -94,7 +94,7 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
       signal?.removeEventListener("abort", onAbort);
       release();
     });
-    late = () => stream.lateBy;
+    late = (now) => stream.lateBy(now);
     // llama-server sends a stream's headers with its first result: queueing and prefill come first.
     return waitUntil(scheduler, deadlines[0] ?? start, signal).then(
       () => {

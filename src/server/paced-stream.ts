@@ -50,9 +50,9 @@ export class PacedEvents implements AsyncIterableIterator<string>, PushEvents {
     return this;
   }
 
-  /** How late the first event went out (ms), by which every later one moves; 0 before it is out. */
-  get lateBy(): number {
-    return this.#shift;
+  /** How late the first event is at `now` (ms), by which every later one moves: so far while it is not out yet. */
+  lateBy(now: number): number {
+    return this.#index === 0 && !this.#ended ? Math.max(0, now - this.deadlines[0]!) : this.#shift;
   }
 
   /** Events not yet sent. */

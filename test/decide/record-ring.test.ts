@@ -135,6 +135,25 @@ describe("RecordRing", () => {
     );
   });
 
+  test("a record that cannot be written fails once and does not jam the puts and reads after it", () => {
+    const ring = new RecordRing(100);
+    const samples = fc.sample(recordArb(0), { seed: 5, numRuns: 80 });
+    const records = samples.map((r, i) => ({ ...r, seq: i + 1 }));
+    // A record no caller can build (typed fields), standing in for any write that throws.
+    (records[9] as { id: unknown }).id = undefined;
+    let failures = 0;
+    for (const record of records) {
+      try {
+        ring.put(record);
+      } catch {
+        failures++;
+      }
+    }
+    // Its batch's flush threw, once; every other record reads back.
+    expect(failures).toBe(1);
+    for (const record of records) if (record.seq !== 10) expect(ring.get(record.seq)).toStrictEqual(record);
+  });
+
   test("grows as records arrive (1,024 rows, then doubling up to keep): records put before a growth read back the same after it, and across the wrap", () => {
     // 5,000 rows: grown at 1,024, 2,048 and 4,096, then capped at 5,000, then wrapped twice over.
     const keep = 5000;

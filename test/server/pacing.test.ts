@@ -242,8 +242,8 @@ describe("PacedEvents", () => {
     expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(29);
     expect(writes[2]! - writes[0]!).toBeGreaterThanOrEqual(59);
     // What /slots subtracts to count the tokens out: at least the 100 ms the first event was late.
-    expect(stream.lateBy).toBeGreaterThanOrEqual(100);
-    expect(stream.lateBy).toBeLessThan(100 + (writes[0]! - start) + 1);
+    expect(stream.lateBy(performance.now())).toBeGreaterThanOrEqual(100);
+    expect(stream.lateBy(performance.now())).toBeLessThan(100 + (writes[0]! - start) + 1);
 
     // The same in pull mode; and a first event on time moves nothing (the tests above).
     const pulled: number[] = [];
@@ -251,6 +251,40 @@ describe("PacedEvents", () => {
     const pull = new PacedEvents(tableOf(["a", "b"]), Float64Array.from([again - 50, again - 25]), s, () => {});
     for await (const _ of pull) pulled.push(performance.now());
     expect(pulled[1]! - pulled[0]!).toBeGreaterThanOrEqual(24);
+  });
+
+  test("only the first event's lateness moves the schedule, and the timer is armed for the moved deadline", async () => {
+    // A clock and a scheduler the test drives: each timer's deadline is recorded, fired by hand.
+    let clock = 0;
+    const armed: { at: number; fire: () => void }[] = [];
+    const scheduler = { at: (at: number, fire: () => void) => (armed.push({ at, fire }), { at, seq: 0, fire, cancelled: false }), cancel: () => {} } as unknown as Scheduler;
+    const pull = new PacedEvents(tableOf(["a", "b", "c"]), Float64Array.from([0, 50, 100]), scheduler, () => {}, () => clock);
+    // Before the first event is out, /slots counts its lateness so far.
+    clock = 20;
+    expect(pull.lateBy(clock)).toBe(20);
+    expect((await pull.next()).value).toBe("a"); // 20 ms late: b and c move to 70 and 120
+    clock = 75;
+    expect((await pull.next()).value).toBe("b"); // 5 ms late: moves nothing
+    clock = 119;
+    const c = pull.next();
+    expect(armed.map((t) => t.at)).toEqual([120]);
+    clock = 120;
+    armed[0]!.fire();
+    expect((await c).value).toBe("c");
+    expect(pull.lateBy(clock)).toBe(20);
+
+    // Push mode arms its timer for the moved deadline too.
+    armed.length = 0;
+    clock = 30;
+    const push = new PacedEvents(tableOf(["x", "y"]), Float64Array.from([0, 50]), scheduler, () => {}, () => clock);
+    const written: string[] = [];
+    const done = push.pushTo({ write: (chunk: string) => (written.push(chunk), 1), flush: () => 1 });
+    expect(written).toEqual(["x"]);
+    expect(armed.map((t) => t.at)).toEqual([80]);
+    clock = 80;
+    armed[0]!.fire();
+    await done;
+    expect(written).toEqual(["x", "y"]);
   });
 
   test("push mode: return() stops it at once and settles pushTo(); a full sink holds the schedule until it drains", async () => {
