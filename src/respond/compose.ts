@@ -6,7 +6,7 @@ import { letterOf, parenthesisedLetters, shownOptions, type ShownOption } from "
 import { answerLine, askedAnswerFormat, noAnswerLine, type AnswerFormat } from "./format.ts";
 import { variedForm } from "./forms.ts";
 import { reasoningText } from "./reasoning.ts";
-import { memoByText, primeFacts, textFacts, type TextFacts } from "./text-memo.ts";
+import { memoByText, noteFacts, primeFacts, textFacts, type TextFacts } from "./text-memo.ts";
 import { wrongFor, type AnswerPool, type WrongStyle } from "./wrong.ts";
 
 export type Style = "short" | "reasoning" | "think";
@@ -66,7 +66,7 @@ const OPENINGS = ["Let me work through this problem step by step."];
  * A short reply's text per (format, answer), made once with its JSON literal and ledger hash: the reply's
  * body and ledger record then take them from here (primeFacts) rather than from a second table.
  */
-const shortBodyIn = (format: AnswerFormat) => memoByText((written): TextFacts => textFacts(`${OPENINGS[0]}\n\n${answerLine(format, written)}`));
+const shortBodyIn = (format: AnswerFormat) => memoByText((written) => textFacts(`${OPENINGS[0]}\n\n${answerLine(format, written)}`));
 const SHORT_BODIES: Record<AnswerFormat, (written: string) => TextFacts> = {
   boxed: shortBodyIn("boxed"),
   "answer-line": shortBodyIn("answer-line"),
@@ -91,8 +91,7 @@ function shortBody(question: Question | QuestionInUse, format: AnswerFormat, wri
   }
   const reply = SHORT_BODIES[format](written);
   primeFacts(reply.body, reply);
-  // The same five fields in the same order as every facts object (text-memo.ts): one shape.
-  if (correct && "note" in question) question.note = { json: reply.json, hash: reply.hash, body: reply.body, format, written } satisfies ShortNote;
+  if (correct && "note" in question) question.note = noteFacts(reply, format, written);
   return reply.body;
 }
 

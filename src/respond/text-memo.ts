@@ -39,7 +39,7 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
 /**
  * A short reply text's JSON string literal and ledger hash, made together: each reply asks for both.
  * Every facts object has the same five fields in the same order, whoever makes it (this table, the
- * short replies and a question's note in compose.ts): with one shape, the code that reads them stays
+ * short replies and a question's note in compose.ts, all through factsObject): with one shape, the code that reads them stays
  * compiled, where three shapes made it leave its compiled code and be compiled again while a server
  * warms up.
  */
@@ -53,14 +53,20 @@ export interface TextFacts {
   readonly written: string | undefined;
 }
 
-/** `text`'s facts, made now; `format` and `written` as for a question's note. */
-export const textFacts = (text: string, format?: string, written?: string): TextFacts => ({
-  json: JSON.stringify(text),
-  hash: responseHash(text),
-  body: text,
+/** The one place a facts object is built: every one gets its fields in this order, so all share one shape. */
+const factsObject = (json: string, hash: string, body: string, format: string | undefined, written: string | undefined): TextFacts => ({
+  json,
+  hash,
+  body,
   format,
   written,
 });
+
+/** `text`'s facts, made now. */
+export const textFacts = (text: string): TextFacts => factsObject(JSON.stringify(text), responseHash(text), text, undefined, undefined);
+
+/** A short reply's facts as a question's note of it (compose.ts): what it was made from, with the same shape. */
+export const noteFacts = (facts: TextFacts, format: string, written: string): TextFacts => factsObject(facts.json, facts.hash, facts.body, format, written);
 
 const factsOf = memoByText(textFacts);
 /**

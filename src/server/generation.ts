@@ -79,10 +79,10 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
     return made.events ? { outcome: made.outcome, events: made.events } : { outcome: made.outcome, body: made.body!() };
   }
   const config = pacer.config;
-  // A stream whose first token went out late runs that much later (paced-stream.ts): /slots counts its tokens from there.
-  let late = (_now: number): number => 0;
+  // The stream, once made: one whose first token went out late runs that much later (paced-stream.ts), and /slots counts its tokens from there.
+  let paced: PacedEvents | undefined;
   if (lease !== undefined) {
-    lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start - late(now)) * config.timeScale, made.tokens) };
+    lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start - (paced?.lateBy(now) ?? 0)) * config.timeScale, made.tokens) };
   }
   const scheduler = pacer.scheduler;
   const signal = job.signal?.();
@@ -94,7 +94,7 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
       signal?.removeEventListener("abort", onAbort);
       release();
     });
-    late = (now) => stream.lateBy(now);
+    paced = stream;
     // llama-server sends a stream's headers with its first result: queueing and prefill come first.
     return waitUntil(scheduler, deadlines[0] ?? start, signal).then(
       () => {

@@ -64,8 +64,8 @@ export class PacedEvents implements AsyncIterableIterator<string>, PushEvents {
     if (this.#ended || this.#index >= this.events.length) return Promise.resolve(DONE);
     if (this.#waiting !== undefined || this.#sink !== undefined) throw new Error("PacedEvents: one consumer at a time");
     const now = this.now();
-    if (this.#due(this.#index) <= now) return Promise.resolve(this.#take(now));
     const at = this.#due(this.#index);
+    if (at <= now) return Promise.resolve(this.#take(now));
     return new Promise((resolve) => {
       this.#waiting = resolve;
       this.#timer = this.scheduler.at(at, this.#wake);
@@ -142,7 +142,7 @@ export class PacedEvents implements AsyncIterableIterator<string>, PushEvents {
 
   /** The next event; `now` is the time its deadline was checked against (events due with the first stay due). */
   #take(now: number): IteratorResult<string> {
-    if (this.#index === 0) this.#shift = Math.max(0, now - this.deadlines[0]!);
+    if (this.#index === 0) this.#shift = this.lateBy(now);
     const value = this.events.render(this.#index++);
     if (this.#index >= this.events.length) this.#end();
     return { done: false, value };

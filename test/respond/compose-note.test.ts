@@ -9,7 +9,7 @@ import { QuestionsInUse } from "../../src/dataset/in-use.ts";
 import type { Question } from "../../src/dataset/types.ts";
 import { responseHash } from "../../src/decide/records.ts";
 import { composeReply } from "../../src/respond/compose.ts";
-import { jsonText, replyHash, textFacts } from "../../src/respond/text-memo.ts";
+import { jsonText, noteFacts, replyHash, textFacts } from "../../src/respond/text-memo.ts";
 import { answerPool } from "../../src/respond/wrong.ts";
 
 const QUESTIONS: Question[] = [
@@ -87,6 +87,6 @@ describe("the note's shape", () => {
     expect(note).toBeDefined();
     expect(structureOf(note!)).toBeDefined();
     expect(structureOf(note!)).toBe(structureOf(textFacts("another text")));
-    expect(structureOf(note!)).toBe(structureOf(textFacts("a short reply", "boxed", "42")));
+    expect(structureOf(note!)).toBe(structureOf(noteFacts(textFacts("a short reply"), "boxed", "42")));
   });
 });
