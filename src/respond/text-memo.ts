@@ -38,7 +38,7 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
 
 /**
  * A short reply text's JSON string literal and ledger hash, made together: each reply asks for both.
- * Every facts object has the same five fields in the same order, whoever makes it (this table, the
+ * Every facts object has the same six fields in the same order, whoever makes it (this table, the
  * short replies and a question's note in compose.ts, all through factsObject): with one shape, the code that reads them stays
  * compiled, where three shapes made it leave its compiled code and be compiled again while a server
  * warms up.
@@ -51,6 +51,8 @@ export interface TextFacts {
   /** What a short reply was made from (compose.ts's note); undefined otherwise. */
   readonly format: string | undefined;
   readonly written: string | undefined;
+  /** The reply JSON around the literal that does not change per request (chat.ts), made on first use. */
+  head: string | undefined;
 }
 
 /** The one place a facts object is built: every one gets its fields in this order, so all share one shape. */
@@ -60,6 +62,7 @@ const factsObject = (json: string, hash: string, body: string, format: string | 
   body,
   format,
   written,
+  head: undefined,
 });
 
 /** `text`'s facts, made now. */
@@ -94,6 +97,17 @@ function facts(text: string): TextFacts | undefined {
   lastFacts = factsOf(text);
   lastText = text;
   return lastFacts;
+}
+
+/**
+ * `make(JSON.stringify(text))`, remembered with the text's facts: the caller's one fixed piece of JSON
+ * around a reply text (chat.ts's reply head), made once per kept text rather than per request.
+ * `make` must be the same function for every call: only one head is kept per text.
+ */
+export function jsonHead(text: string, make: (json: string) => string): string {
+  const f = facts(text);
+  if (f === undefined) return make(JSON.stringify(text));
+  return (f.head ??= make(f.json));
 }
 
 /** JSON.stringify(text): the text as a JSON string literal. */

@@ -2,7 +2,7 @@ import type { ReasoningFormat } from "../config.ts";
 import type { Verdict } from "../decide/decide.ts";
 import { detectJudge } from "../judge/detect.ts";
 import { judgeReply } from "../judge/reply.ts";
-import { composeReply, type ComposedReply, type ReplyPlan } from "../respond/compose.ts";
+import { composeReply, type ReplyPlan } from "../respond/compose.ts";
 import { continueFrom } from "../respond/prefill.ts";
 import { answerLine, type AnswerFormat } from "../respond/format.ts";
 import { applyStop, layoutForStops, statementKept, type ReplyText } from "../respond/stop.ts";
@@ -136,8 +136,9 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
   // A prefill makes llama-server parse nothing out of the reply: thoughts stay inline.
   const format = request.prefill !== undefined ? "none" : (request.reasoningFormat ?? ctx.reply.reasoningFormat);
   const inline = composed.thinkInline || format === "none" || (format === "deepseek-legacy" && request.stream === true);
-  const split = splitPlan(composed);
-  let plan = split.plan;
+  // The composed reply is its own plan (a ComposedReply is a ReplyPlan) and its own text (thoughts, body): no copies.
+  const split: ReplyText = composed;
+  let plan: ReplyPlan = composed;
   const seed = ctx.decider.seed;
   const stated = plan.written ?? undefined;
   let calls = request.tools?.length ? toolCallReply(request.tools, request.toolChoice ?? "auto", stated, split.thoughts ?? composed.body, seed, decision.keys) : undefined;
@@ -160,7 +161,9 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     limited = limitReply(reply.thoughts, reply.body, inline, request, stated, plan.format);
   }
   // A reply whose answer a stop string or the token limit cut off gives none, whatever it meant to say.
-  if (!limited.kept && plan.verdict !== "no-answer") plan = { ...plan, verdict: "no-answer" };
+  if (!limited.kept && plan.verdict !== "no-answer") {
+    plan = { verdict: "no-answer", gold: plan.gold, given: plan.given, written: plan.written, form: plan.form, style: plan.style, format: plan.format };
+  }
   const outcome: ChatOutcome = {
     kind: "question",
     questionId: question.id,
@@ -185,12 +188,6 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     promptTokens: tokensIn,
     outcome,
   };
-}
-
-/** What the reply meant (for the ledger) apart from its text; spelled out rather than a rest spread, which copies at run time. */
-function splitPlan(c: ComposedReply): ReplyText & { plan: ReplyPlan } {
-  const plan: ReplyPlan = { verdict: c.verdict, gold: c.gold, given: c.given, written: c.written, form: c.form, style: c.style, format: c.format };
-  return { plan, thoughts: c.thoughts, body: c.body };
 }
 
 function plain(text: string, tokensIn: number, request: AnswerRequest, outcome: ChatOutcome): Answer {
@@ -226,7 +223,8 @@ function limitCalls(thoughts: string | undefined, calls: readonly ToolCall[], li
   return { calls: kept, limited: { content: "", reasoningContent: thoughts, completionTokens: limit, finishReason: "length", kept: false } };
 }
 
-type Cut = Pick<Answer, "content" | "reasoningContent" | "completionTokens" | "finishReason">;
+/** A reply cut to the token limit; `reasoningContent` may be absent (completeWithin's result, passed on as it is). */
+type Cut = Pick<Answer, "content" | "completionTokens" | "finishReason"> & { readonly reasoningContent?: string };
 /** A reply as generated, and whether its answer statement (when it has one) came out whole. */
 type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
 
@@ -280,10 +278,7 @@ function limited(cut: Cut, stoppingWord: string | undefined, kept: boolean): Lim
  * reached inside the thoughts leaves no answer at all (finish_reason "length").
  */
 function cutTokens(thoughts: string | undefined, body: string, limit: number | undefined): Cut {
-  if (thoughts === undefined || thoughts === "") {
-    const c = completeWithin(body, limit);
-    return { content: c.content, reasoningContent: undefined, completionTokens: c.completionTokens, finishReason: c.finishReason };
-  }
+  if (thoughts === undefined || thoughts === "") return completeWithin(body, limit);
   const t = completeWithin(thoughts, limit);
   if (t.finishReason === "length") return { content: "", reasoningContent: t.content, completionTokens: t.completionTokens, finishReason: "length" };
   const rest = limit === undefined || limit < 0 ? undefined : limit - t.completionTokens;

@@ -5,7 +5,7 @@ import { inTokenOrder, type EventTable } from "./event-table.ts";
 import { PacedEvents } from "./paced-stream.ts";
 import { Pacer, realTime, type PacingConfig, type Timeline } from "./pacing.ts";
 import type { Scheduler } from "./scheduler.ts";
-import { clientLeft, SlotPool, type Lease, type TaskInfo } from "./slot-pool.ts";
+import { clientLeft, SlotPool, type Lease, type Progress, type TaskInfo } from "./slot-pool.ts";
 
 /** What a completion route hands the app: a JSON body or SSE events, and the log's outcome. */
 export interface Served {
@@ -58,26 +58,33 @@ export function generate(ctx: ServerContext, job: Job, produce: (pacer: Pacer | 
   return run(ctx, job, lease, produce);
 }
 
+/** A reply sent at once has every token decoded: a method rather than a closure per reply. */
+function allDecoded(this: Progress): number {
+  return this.total;
+}
+
 function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (pacer: Pacer | undefined, lease: Lease | undefined) => Made): Served | Promise<Served> {
   const pacer = ctx.pacing?.paced ? ctx.pacing : undefined;
   // The simulated clock starts when the slot is taken: answering is part of the time to first token.
   const start = pacer === undefined ? 0 : performance.now();
-  const release = () => {
-    if (lease !== undefined) ctx.pool!.release(lease);
-  };
   let made: Made;
   try {
     made = produce(pacer, lease);
   } catch (error) {
-    release();
+    if (lease !== undefined) ctx.pool!.release(lease);
     throw error;
   }
   const timeline = made.timeline;
   if (pacer === undefined || timeline === undefined) {
-    if (lease !== undefined) lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: () => made.tokens };
-    release();
+    if (lease !== undefined) {
+      lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: allDecoded };
+      ctx.pool!.release(lease);
+    }
     return made.events ? { outcome: made.outcome, events: made.events } : { outcome: made.outcome, body: made.body!() };
   }
+  const release = () => {
+    if (lease !== undefined) ctx.pool!.release(lease);
+  };
   const config = pacer.config;
   // The stream, once made: one whose first token went out late runs that much later (paced-stream.ts), and /slots counts its tokens from there.
   let paced: PacedEvents | undefined;

@@ -6,12 +6,6 @@ import { isoNow } from "./clock.ts";
 import type { Answer } from "./answer.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** What a question reply is recorded with, besides what the Answer itself carries. */
-interface Scored {
-  readonly id: string;
-  readonly choice: number;
-}
-
 /**
  * What the simulator meant, kept three ways: the ledger (per reply, optionally on disk), the tally
  * behind /sim/stats, and the Prometheus counters. Judge and unmatched requests are counted apart.
@@ -29,7 +23,7 @@ export class Oracle<L extends LedgerLike = Ledger> {
    * `timingsOf` gives a reply's simulated timings when latency is simulated (--ttft-ms, --tps); else the default speeds'.
    */
   onAnswers(id: string, answers: readonly Answer[], timingsOf?: (answer: Answer) => Timings): void {
-    answers.forEach((answer, choice) => this.#onAnswer(answer, { id, choice }, timingsOf));
+    for (let choice = 0; choice < answers.length; choice++) this.#onAnswer(answers[choice]!, id, choice, timingsOf);
   }
 
   onUnmatched(): void {
@@ -60,7 +54,7 @@ export class Oracle<L extends LedgerLike = Ledger> {
     this.metrics?.onReply({ dataset, verdict: "error", promptTokens: 0, completionTokens: 0, promptMs: 0, predictedMs: 0 });
   }
 
-  #onAnswer(answer: Answer, scored: Scored, timingsOf: ((answer: Answer) => Timings) | undefined): void {
+  #onAnswer(answer: Answer, id: string, choice: number, timingsOf: ((answer: Answer) => Timings) | undefined): void {
     const outcome = answer.outcome;
     if (outcome.kind === "judge") {
       this.tally.onJudge();
@@ -76,11 +70,11 @@ export class Oracle<L extends LedgerLike = Ledger> {
     const record = this.ledger.appendDraft({
       seq: 0,
       time: isoNow(), // the same string as new Date().toISOString(), made once per millisecond
-      id: scored.id,
+      id,
       dataset: outcome.dataset!,
       question: outcome.questionId,
       attempt: outcome.attempt!,
-      choice: scored.choice,
+      choice,
       gold: plan.gold,
       given: plan.given,
       written: plan.written,

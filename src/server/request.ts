@@ -90,9 +90,12 @@ function parseN(n: unknown): number {
   return n;
 }
 
+/** What a request without stop strings or tools gets: one shared empty list rather than a new one each time. */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** A string or an array of strings; llama-server drops empty ones. */
-export function parseStop(stop: unknown): string[] {
-  if (stop === undefined || stop === null) return [];
+export function parseStop(stop: unknown): readonly string[] {
+  if (stop === undefined || stop === null) return NONE;
   const words = typeof stop === "string" ? [stop] : stop;
   if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) throw invalidRequest("'stop' must be a string or an array of strings");
   return words.filter((w) => w !== "");
@@ -161,8 +164,8 @@ function parseLogprobs(body: Json): number | undefined {
 }
 
 /** llama-server's common_chat_tools_parse_oaicompat, with its messages; description and parameters may be absent. */
-function parseTools(tools: unknown): ToolSpec[] {
-  if (tools === undefined || tools === null) return [];
+function parseTools(tools: unknown): readonly ToolSpec[] {
+  if (tools === undefined || tools === null) return NONE;
   const fail = (detail: string) => invalidRequest(`Failed to parse tools: ${detail}`);
   if (!Array.isArray(tools)) throw fail(`Expected 'tools' to be an array, got ${JSON.stringify(tools)}`);
   return tools.map((tool) => {
@@ -223,7 +226,8 @@ function parseMessages(messages: unknown): { messages: PromptMessage[]; prefill:
   const texts: PromptMessage[] = [];
   let trailingAssistants = 0;
   let prefill: string | undefined;
-  messages.forEach((message, i) => {
+  for (let i = 0; i < messages.length; i++) {
+    const message: unknown = messages[i];
     if (!isObject(message)) throw invalidRequest(`messages[${i}] must be an object`);
     const role = message.role;
     if (typeof role !== "string") throw invalidRequest(`messages[${i}].role must be a string`);
@@ -236,7 +240,7 @@ function parseMessages(messages: unknown): { messages: PromptMessage[]; prefill:
     const text = contentText(content, i);
     if (text !== "") texts.push({ role, text });
     prefill = role === "assistant" && content !== undefined && content !== null ? text : undefined;
-  });
+  }
   if (trailingAssistants > 1) throw invalidRequest("Cannot have 2 or more assistant messages at the end of the list.");
   return { messages: texts, prefill };
 }

@@ -1,10 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { renderReply } from "../../src/respond/render.ts";
+import { simulatedTimings } from "../../src/respond/timings.ts";
 import { estimateTokens } from "../../src/respond/tokens.ts";
-import { answerChat, completionId } from "../../src/server/chat.ts";
+import { answerChat, completionId, serveChat } from "../../src/server/chat.ts";
+import { completionRuntime } from "../../src/server/generation.ts";
+import { NO_PACING } from "../../src/server/pacing.ts";
 import { HttpError } from "../../src/server/errors.ts";
 import { parseChatRequest } from "../../src/server/request.ts";
 import { TOTAL_FALSE_FAILURE } from "../stats.ts";
+import { FINGERPRINT } from "../../src/version.ts";
 import { boxedAnswer, chatBody, makeContext, parseSse, QUESTIONS } from "./helpers.ts";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -70,6 +74,55 @@ describe("answerChat", () => {
       return Array.from({ length: 40 }, (_, i) => JSON.parse(answerChat(ctx, parseChatRequest(chatBody(i % QUESTIONS.length))).body).choices[0].message.content);
     };
     expect(run()).toEqual(run());
+  });
+
+  test("a reply is the JSON written out in full, whatever its pieces were remembered from", () => {
+    // completionJson keeps a plain reply's head per text and its middle and end per token counts: a
+    // second server (another model name) with the same counts, the same texts again, and replies
+    // with n > 1 or logprobs (written in full) must each read as if nothing were remembered.
+    const expected = (body: Record<string, unknown>, alias: string) => {
+      const b = body as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; completion_tokens: number }; created: number; id: string; timings: unknown };
+      const u = b.usage;
+      return JSON.stringify({
+        choices: b.choices,
+        created: b.created,
+        model: alias,
+        system_fingerprint: FINGERPRINT,
+        object: "chat.completion",
+        usage: { completion_tokens: u.completion_tokens, prompt_tokens: u.prompt_tokens, total_tokens: u.prompt_tokens + u.completion_tokens, prompt_tokens_details: { cached_tokens: 0 } },
+        id: b.id,
+        timings: simulatedTimings(u.prompt_tokens, u.completion_tokens),
+      });
+    };
+    const contexts = [makeContext({ rate: 0.5, alias: "model-a" }), makeContext({ rate: 0.5, alias: "model-b" })];
+    let plain = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [k, ctx] of contexts.entries()) {
+        for (const q of QUESTIONS) {
+          for (const extra of [{}, { n: 2 }, { logprobs: true, top_logprobs: 2 }]) {
+            const text = answerChat(ctx, parseChatRequest(chatBody(q.index, extra))).body;
+            const body = JSON.parse(text);
+            expect(body.choices[0].finish_reason).toBe("stop");
+            expect(text).toBe(expected(body, k === 0 ? "model-a" : "model-b"));
+            if (Object.keys(extra).length === 0) plain++;
+          }
+        }
+      }
+    }
+    expect(plain).toBe(3 * 2 * QUESTIONS.length);
+  });
+
+  test("a paced reply carries its own timeline's timings, not those of an unpaced reply with the same counts", async () => {
+    const unpaced = makeContext({ rate: 1 });
+    const paced = { ...makeContext({ rate: 1 }), ...completionRuntime({ parallel: 4, slotContext: 8192 }, { ...NO_PACING, ttftMs: 100, timeScale: 1000 }, 7) };
+    for (let round = 0; round < 2; round++) {
+      const a = JSON.parse(answerChat(unpaced, parseChatRequest(chatBody(0))).body);
+      const b = JSON.parse((await serveChat(paced, parseChatRequest(chatBody(0)))).body!);
+      expect(b.usage).toEqual(a.usage);
+      expect(a.timings).toEqual(simulatedTimings(a.usage.prompt_tokens, a.usage.completion_tokens));
+      expect(b.timings.prompt_ms).toBe(100);
+      expect(b.timings).not.toEqual(a.timings);
+    }
   });
 
   test("prompt tokens count every message, plus template overhead", () => {
