@@ -51,7 +51,7 @@ export interface TextFacts {
   /** What a short reply was made from (compose.ts's note); undefined otherwise. */
   readonly format: string | undefined;
   readonly written: string | undefined;
-  /** The reply JSON around the literal that does not change per request (chat.ts), made on first use. */
+  /** The reply JSON around the literal that does not change per request (server/chat-json.ts), made on first use. */
   head: string | undefined;
 }
 
@@ -101,7 +101,7 @@ function facts(text: string): TextFacts | undefined {
 
 /**
  * `make(JSON.stringify(text))`, remembered with the text's facts: the caller's one fixed piece of JSON
- * around a reply text (chat.ts's reply head), made once per kept text rather than per request.
+ * around a reply text (server/chat-json.ts's reply head), made once per kept text rather than per request.
  * `make` must be the same function for every call: only one head is kept per text.
  */
 export function jsonHead(text: string, make: (json: string) => string): string {

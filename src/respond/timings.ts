@@ -73,7 +73,7 @@ export function timingsJson(t: Timings): string {
 /**
  * timingsFor(p, c) at the default speeds, and its JSON, remembered in a small direct-mapped table:
  * the pair repeats across replies (a question's prompt, a reply style's length), and writing nine
- * numbers, five of them fractional, costs more than the rest of a reply's JSON. The reply (chat.ts)
+ * numbers, five of them fractional, costs more than the rest of a reply's JSON. The reply (server/chat-json.ts)
  * and the ledger's latency (oracle.ts) share it.
  */
 const MEMO_SLOTS = 4096;
