@@ -108,15 +108,16 @@ function makeChat(ctx: ServerContext, prepared: PreparedChat, pacer: Pacer | und
   const timings = timeline ? timingsJson(timeline.timings(first.promptTokens, first.completionTokens)) : simulatedTimingsJson(first.promptTokens, first.completionTokens);
   const outcome = first.outcome;
   const tokens = first.completionTokens;
-  const hasNewLine = first.content.includes("\n");
+  // /slots reads it for has_new_line, rarely: scanning it here would read every reply's text again, cold.
+  const text = first.content;
   const topN = request.topLogprobs;
   // Object literals rather than a spread of a shared shape: a spread copies property by property at run time.
-  if (!request.stream) return { outcome, timeline, longest, tokens, hasNewLine, body: completionBody(ctx, id, answers, topN, timings) };
+  if (!request.stream) return { outcome, timeline, longest, tokens, text, body: completionBody(ctx, id, answers, topN, timings) };
   // timings_per_token: each token's chunk carries the timings so far, on the reply's timeline when it has one.
   const progress = !request.timingsPerToken ? undefined : timeline ? timingsJsonOn(timeline) : simulatedTimingsJson;
-  if (timeline === undefined) return { outcome, timeline, longest, tokens, hasNewLine, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings, progress })) };
+  if (timeline === undefined) return { outcome, timeline, longest, tokens, text, events: new SplitEvents(streamEventParts(ctx, id, answers, request.includeUsage, topN, { timings, progress })) };
   // A stream generated at --tps sends one chunk per token.
-  return { outcome, timeline, longest, tokens, hasNewLine, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0, progress) };
+  return { outcome, timeline, longest, tokens, text, paced: pacedStreamTable(ctx, id, answers, request.includeUsage, topN, timings, pacer!.config.tps > 0, progress) };
 }
 
 // The closures a reply needs, each made by a function of its own: a closure made inside makeChat would

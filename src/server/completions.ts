@@ -244,7 +244,7 @@ function serveCompletion(
       paced: timeline !== undefined,
       slotOf: (index) => (lease ? lease.slots[index % lease.slots.length]! : 0),
     };
-    return { ...make(answered, layout, id), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, hasNewLine: first.content.includes("\n") };
+    return { ...make(answered, layout, id), timeline, longest, outcome: first.outcome, tokens: first.completionTokens, text: first.content };
   });
 }
 

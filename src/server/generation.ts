@@ -39,9 +39,9 @@ export interface Made {
   /** With pacing: the reply's timeline, and the tokens of its longest sequence (the reply ends after them). */
   readonly timeline?: Timeline;
   readonly longest?: number;
-  /** For /slots: tokens of the first sequence, and whether its text has a line break. */
+  /** For /slots: tokens of the first sequence, and its text (has_new_line). */
   readonly tokens: number;
-  readonly hasNewLine: boolean;
+  readonly text: string;
 }
 
 /**
@@ -77,7 +77,7 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
   const timeline = made.timeline;
   if (pacer === undefined || timeline === undefined) {
     if (lease !== undefined) {
-      lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: allDecoded };
+      lease.progress = { total: made.tokens, text: made.text, decoded: allDecoded };
       ctx.pool!.release(lease);
     }
     return made.events ? { outcome: made.outcome, events: made.events } : { outcome: made.outcome, body: made.body!() };
@@ -89,7 +89,7 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
   // The stream, once made: one whose first token went out late runs that much later (paced-stream.ts), and /slots counts its tokens from there.
   let paced: PacedEvents | undefined;
   if (lease !== undefined) {
-    lease.progress = { total: made.tokens, hasNewLine: made.hasNewLine, decoded: (now) => timeline.tokensBy((now - start - (paced?.lateBy(now) ?? 0)) * config.timeScale, made.tokens) };
+    lease.progress = { total: made.tokens, text: made.text, decoded: (now) => timeline.tokensBy((now - start - (paced?.lateBy(now) ?? 0)) * config.timeScale, made.tokens) };
   }
   const scheduler = pacer.scheduler;
   const signal = job.signal?.();

@@ -18,8 +18,8 @@ export interface Progress {
   decoded(now: number): number;
   /** Tokens the reply has in all. */
   readonly total: number;
-  /** Whether the reply has a line break (has_new_line once it is out). */
-  readonly hasNewLine: boolean;
+  /** The reply's text: has_new_line, once it is out, says whether it has a line break (looked at only when /slots is read). */
+  readonly text: string;
 }
 
 /** Slots held by one task, from acquire() to release(). */
@@ -258,7 +258,7 @@ function taskState(lease: Lease, now: number): SlotTask {
     idTask: lease.idTask,
     params: lease.params(),
     hasNextToken: !lease.released,
-    hasNewLine: progress !== undefined && decoded === progress.total && progress.hasNewLine,
+    hasNewLine: progress !== undefined && decoded === progress.total && progress.text.includes("\n"),
     nRemain: limit < 0 ? -1 : Math.max(0, limit - decoded),
     nDecoded: decoded,
   };

@@ -130,7 +130,7 @@ describe("SlotPool", () => {
     ]);
     let paramsCalls = 0;
     const lease = pool.acquire(1, { nPredict: 100, params: () => (paramsCalls++, { n_predict: 100 }) }) as Lease;
-    lease.progress = { total: 40, hasNewLine: true, decoded: (t) => Math.floor((t - 1000) / 50) };
+    lease.progress = { total: 40, text: "first line\nsecond line", decoded: (t) => Math.floor((t - 1000) / 50) };
     now = 1500;
     const busy = pool.states()[0]!;
     expect(busy.isProcessing).toBe(true);
@@ -141,10 +141,13 @@ describe("SlotPool", () => {
     const idle = pool.states()[0]!;
     expect(idle.isProcessing).toBe(false);
     expect(idle.task).toEqual({ idTask: lease.idTask, params: { n_predict: 100 }, hasNextToken: false, hasNewLine: true, nRemain: 60, nDecoded: 40 });
-    // An unlimited task reports n_remain -1.
+    // An unlimited task reports n_remain -1; a reply of one line, has_new_line false once out.
     const unlimited = pool.acquire(1, task(-1)) as Lease;
     expect(pool.states()[unlimited.slots[0]!]!.task!.nRemain).toBe(-1);
     expect(unlimited.idTask).toBe(lease.idTask + 1);
+    unlimited.progress = { total: 5, text: "one line", decoded: () => 5 };
+    pool.release(unlimited);
+    expect(pool.states()[unlimited.slots[0]!]!.task!.hasNewLine).toBe(false);
   });
 
   test("property: whatever the order of acquires, releases and aborts, the gauges add up and FIFO holds", async () => {
