@@ -32,6 +32,8 @@ export interface ComposedReply extends ReplyPlan {
   readonly thinkInline: boolean;
   /** The visible answer text, without thoughts. */
   readonly body: string;
+  /** estimateTokens(body) when it came with the text's facts (short replies), so the text need not be read again; else undefined. */
+  readonly bodyTokens: number | undefined;
 }
 
 export interface ComposeInput {
@@ -83,16 +85,16 @@ type ShortNote = TextFacts;
  * the question, it spares reading the answer's text for its hash and the table's lookup (two or three cold
  * lines with thousands of questions in use, ~0.4 µs).
  */
-function shortBody(question: Question | QuestionInUse, format: AnswerFormat, written: string, correct: boolean): string {
+function shortBody(question: Question | QuestionInUse, format: AnswerFormat, written: string, correct: boolean): TextFacts {
   const note = "note" in question ? (question.note as ShortNote | undefined) : undefined;
   if (note !== undefined && note.format === format && note.written === written) {
     primeFacts(note.body, note);
-    return note.body;
+    return note;
   }
   const reply = SHORT_BODIES[format](written);
   primeFacts(reply.body, reply);
   if (correct && "note" in question) question.note = noteFacts(reply, format, written);
-  return reply.body;
+  return reply;
 }
 
 /** Decides how a reply states its answer and writes it; pure in (question, prompt, outcome, seed, keys, options). */
@@ -132,8 +134,9 @@ export function composeReply(input: ComposeInput): ComposedReply {
   if (letterInParens && written !== null && /^[A-J]$/.test(written)) written = `(${written})`;
 
   if (style === "short") {
-    const body = written !== null ? shortBody(question, format, written, verdict === "correct") : `${OPENINGS[0]}\n\n${noAnswerLine(seed, keys)}`;
-    return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body };
+    if (written === null) return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body: `${OPENINGS[0]}\n\n${noAnswerLine(seed, keys)}`, bodyTokens: undefined };
+    const facts = shortBody(question, format, written, verdict === "correct");
+    return { verdict, gold, given, written, form, style, format, thoughts: undefined, thinkInline: false, body: facts.body, bodyTokens: facts.tokens };
   }
   const closing = written !== null ? answerLine(format, written) : noAnswerLine(seed, keys);
   const choices = shown.length > 0 ? shown.map((o: ShownOption) => ({ letter: o.letter, text: o.text })) : undefined;
@@ -142,12 +145,12 @@ export function composeReply(input: ComposeInput): ComposedReply {
     // Nothing a grader could read as an answer in the last lines of content: no summary restating the
     // problem's numbers, and thoughts ending in paragraphs of giving up, without digits (they are shown
     // inline in the think style, and in any style under reasoning_format none, a prefill or /completion).
-    return { verdict, gold, given, written, form, style, format, thoughts: withoutAnswersAtEnd(thoughts, seed, keys), thinkInline: style === "think", body: closing };
+    return { verdict, gold, given, written, form, style, format, thoughts: withoutAnswersAtEnd(thoughts, seed, keys), thinkInline: style === "think", body: closing, bodyTokens: undefined };
   }
   // The visible part of a reasoning model's reply: a short worked summary, then the answer.
   const summary = reasoningText({ problem: question.text, answer: given ?? undefined, targetTokens: 60, seed, keys: [...keys, SUMMARY_KEY], choices });
   const body = summary === "" ? closing : `${summary}\n\n${closing}`;
-  return { verdict, gold, given, written, form, style, format, thoughts, thinkInline: style === "think", body };
+  return { verdict, gold, given, written, form, style, format, thoughts, thinkInline: style === "think", body, bodyTokens: undefined };
 }
 
 /** Graders read the last 10 lines of content: the paragraphs of inline thoughts that fall among them. */

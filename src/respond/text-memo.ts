@@ -1,4 +1,5 @@
 import { responseHash } from "../decide/records.ts";
+import { estimateTokens } from "./tokens.ts";
 
 /**
  * Per recent short reply text, its JSON string literal and its ledger hash, made once.
@@ -38,7 +39,7 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
 
 /**
  * A short reply text's JSON string literal and ledger hash, made together: each reply asks for both.
- * Every facts object has the same six fields in the same order, whoever makes it (this table, the
+ * Every facts object has the same seven fields in the same order, whoever makes it (this table, the
  * short replies and a question's note in compose.ts, all through factsObject): with one shape, the code that reads them stays
  * compiled, where three shapes made it leave its compiled code and be compiled again while a server
  * warms up.
@@ -48,6 +49,8 @@ export interface TextFacts {
   readonly hash: string;
   /** The text itself. */
   readonly body: string;
+  /** estimateTokens(body): a reply's token count without reading its text again (a cold line a request). */
+  readonly tokens: number;
   /** What a short reply was made from (compose.ts's note); undefined otherwise. */
   readonly format: string | undefined;
   readonly written: string | undefined;
@@ -60,6 +63,7 @@ const factsObject = (json: string, hash: string, body: string, format: string | 
   json,
   hash,
   body,
+  tokens: estimateTokens(body),
   format,
   written,
   head: undefined,

@@ -2,7 +2,7 @@ import type { ReasoningFormat } from "../config.ts";
 import type { Verdict } from "../decide/decide.ts";
 import { detectJudge } from "../judge/detect.ts";
 import { judgeReply } from "../judge/reply.ts";
-import { composeReply, type ReplyPlan } from "../respond/compose.ts";
+import { composeReply, type ComposedReply, type ReplyPlan } from "../respond/compose.ts";
 import { continueFrom } from "../respond/prefill.ts";
 import { answerLine, type AnswerFormat } from "../respond/format.ts";
 import { applyStop, layoutForStops, statementKept, type ReplyText } from "../respond/stop.ts";
@@ -151,6 +151,9 @@ export function answerPrompt(ctx: ServerContext, request: AnswerRequest): Answer
     // Grammar-constrained output is JSON from the first token: no inline thoughts before it.
     const json = jsonReply(request.responseFormat, stated, split.thoughts ?? composed.body, seed, decision.keys);
     limited = limitReply(inline ? undefined : split.thoughts, json, false, request, stated, undefined);
+  } else if (wholeReply(composed, request)) {
+    // What limitReply would give, from the token count the short reply came with: its text is not read (a cold line a request).
+    limited = { content: composed.body, reasoningContent: undefined, completionTokens: composed.bodyTokens!, finishReason: "stop", stoppingWord: undefined, kept: true };
   } else {
     const stops = request.stop;
     // Laid out around stop strings only when there are some (no closure or copy on the usual path).
@@ -225,6 +228,22 @@ function limitCalls(thoughts: string | undefined, calls: readonly ToolCall[], li
 
 /** A reply cut to the token limit; `reasoningContent` may be absent (completeWithin's result, passed on as it is). */
 type Cut = Pick<Answer, "content" | "completionTokens" | "finishReason"> & { readonly reasoningContent?: string };
+/**
+ * Whether limitReply would leave the composed reply as it is: no thoughts, prefill or stop strings, and a
+ * known token count within the limit. (The reply then never reaches the token limit, so its answer is whole.)
+ */
+function wholeReply(composed: ComposedReply, request: AnswerRequest): boolean {
+  const tokens = composed.bodyTokens;
+  const limit = request.maxTokens;
+  return (
+    tokens !== undefined &&
+    composed.thoughts === undefined &&
+    request.prefill === undefined &&
+    (request.stop === undefined || request.stop.length === 0) &&
+    (limit === undefined || limit < 0 || tokens <= limit)
+  );
+}
+
 /** A reply as generated, and whether its answer statement (when it has one) came out whole. */
 type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
 

@@ -64,7 +64,18 @@ export function completionJson(ctx: ServerContext, id: string, answers: readonly
 /** A choice that stopped, with content only and no logprobs: its head depends on its text alone. */
 const isPlain = (a: Answer, topN: number | undefined): boolean =>
   a.finishReason === "stop" && !a.reasoningContent && a.toolCalls === undefined && (topN === undefined || topN === 0);
-const plainHead = (json: string): string => `{"choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":${json}}}],"created":`;
+const plainHead = (json: string): string => flat(`{"choices":[{"finish_reason":"stop","index":0,"message":{"role":"assistant","content":${json}}}],"created":`);
+
+/**
+ * `text` in one piece of memory: a kept piece made by concatenation is a rope, which every reply's body
+ * would walk again, fiber by fiber (each a cold read), when it is written out. Reading a character makes
+ * JavaScriptCore join the rope once.
+ */
+function flat(text: string): string {
+  firstCode = text.charCodeAt(0); // kept, so that no compiler drops the read as unused
+  return text;
+}
+let firstCode = 0;
 
 function choicesHead(ctx: ServerContext, answers: readonly Answer[], topN: number | undefined): string {
   const seed = ctx.decider.seed;
@@ -107,12 +118,12 @@ function tailSlot(fields: string, promptTokens: number, completionTokens: number
     tailFields[slot] = fields;
     tailPrompt[slot] = promptTokens;
     tailCompletion[slot] = completionTokens;
-    tailMiddles[slot] = `,${fields},"object":"chat.completion","usage":${usageJson(promptTokens, completionTokens)},"id":"`;
+    tailMiddles[slot] = flat(`,${fields},"object":"chat.completion","usage":${usageJson(promptTokens, completionTokens)},"id":"`);
     tailTimings[slot] = undefined;
   }
   if (tailTimings[slot] !== timings) {
     tailTimings[slot] = timings;
-    tailEnds[slot] = `","timings":${timings}}`;
+    tailEnds[slot] = flat(`","timings":${timings}}`);
   }
   return slot;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { renderReply } from "../../src/respond/render.ts";
 import { simulatedTimings } from "../../src/respond/timings.ts";
 import { estimateTokens } from "../../src/respond/tokens.ts";
@@ -123,6 +124,29 @@ describe("answerChat", () => {
       expect(b.timings.prompt_ms).toBe(100);
       expect(b.timings).not.toEqual(a.timings);
     }
+  });
+
+  test("property: a short reply's tokens are its text's, and a limit at, above or below them cuts it as generated", () => {
+    // Short replies take their token count from the text's facts rather than reading the text: the count
+    // must be estimateTokens of the text sent, and a limit of exactly that many must not cut it.
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 0, max: QUESTIONS.length - 1 }), fc.integer({ min: -2, max: 2 }), (seed, question, offset) => {
+        const ctx = makeContext({ rate: 0.5, seed });
+        for (let attempt = 0; attempt < 4; attempt++) {
+          const full = JSON.parse(answerChat(ctx, parseChatRequest(chatBody(question))).body);
+          const content: string = full.choices[0].message.content;
+          expect(full.usage.completion_tokens).toBe(estimateTokens(content));
+          expect(full.choices[0].finish_reason).toBe("stop");
+          const limit = full.usage.completion_tokens + offset;
+          const again = JSON.parse(answerChat(makeContext({ rate: 0.5, seed }), parseChatRequest(chatBody(question, { n_predict: limit }))).body);
+          if (attempt > 0) continue; // the fresh context answers attempt 1: compare that one only
+          expect(again.choices[0].finish_reason).toBe(offset < 0 ? "length" : "stop");
+          expect(again.choices[0].message.content).toBe(offset < 0 ? content.slice(0, limit * 4) : content);
+          expect(again.usage.completion_tokens).toBe(offset < 0 ? limit : estimateTokens(content));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   test("prompt tokens count every message, plus template overhead", () => {
