@@ -145,11 +145,19 @@ export class RecordRing {
    * cannot have its row fails when it is called.
    */
   #pending: LedgerRecord[] = [];
+  /** Per pending record, its hash's two words as put (-1, 0: not given). */
+  #pendingWords: number[] = [];
 
-  put(r: LedgerRecord): void {
+  /**
+   * Keeps `r`. `hashHigh` and `hashLow`, when given, are its response_hash's two 32-bit words
+   * (hashWords), which the caller had at hand: the hash string is then not read again (two cold lines
+   * a record, the string and its storage, when thousands of questions are in use).
+   */
+  put(r: LedgerRecord, hashHigh = -1, hashLow = 0): void {
     if (this.keep === 0) return;
     const slot = (r.seq - 1) % this.keep;
     if (slot >= this.#rows) this.#grow(slot + 1);
+    this.#pendingWords.push(hashHigh, hashLow);
     if (this.#pending.push(r) >= BATCH) this.#flush();
   }
 
@@ -159,11 +167,13 @@ export class RecordRing {
    */
   #flush(): void {
     const pending = this.#pending;
+    const words = this.#pendingWords;
     this.#pending = [];
+    this.#pendingWords = [];
     let failure: unknown;
     for (let i = 0; i < pending.length; i++) {
       try {
-        this.#write(pending[i]!);
+        this.#write(pending[i]!, words[2 * i]!, words[2 * i + 1]!);
       } catch (error) {
         failure ??= error;
       }
@@ -171,7 +181,7 @@ export class RecordRing {
     if (failure !== undefined) throw failure;
   }
 
-  #write(r: LedgerRecord): void {
+  #write(r: LedgerRecord, hashHigh: number, hashLow: number): void {
     const slot = (r.seq - 1) % this.keep;
     const row = slot * ROW;
     const u8 = this.#u8;
@@ -203,7 +213,8 @@ export class RecordRing {
     i32[t + FORMAT] = this.#textIndex(FORMAT, r.format);
     u8[row + VERDICT_AT] = VERDICT_CODE[r.verdict];
     if (!this.#putId(row, r.id)) (odd ??= {}).id = r.id;
-    if (!this.#putHash(slot, r.response_hash)) (odd ??= {}).hash = r.response_hash;
+    if (hashHigh >= 0) this.#putHashWords(slot, hashHigh, hashLow);
+    else if (!this.#putHash(slot, r.response_hash)) (odd ??= {}).hash = r.response_hash;
     let flags = 0;
     if (odd !== undefined) {
       flags = (odd.time !== undefined ? ODD_TIME : 0) | (odd.id !== undefined ? ODD_ID : 0) | (odd.hash !== undefined ? ODD_HASH : 0);
@@ -352,16 +363,29 @@ export class RecordRing {
       if (j < 8) high = high * 16 + digit;
       else low = low * 16 + digit;
     }
+    this.#putHashWords(slot, high, low);
+    return true;
+  }
+
+  #putHashWords(slot: number, high: number, low: number): void {
     const h = slot * I32_PER_ROW + HASH_AT;
     this.#u32[h] = high;
     this.#u32[h + 1] = low;
-    return true;
   }
 
   #hashText(slot: number): string {
     const h = slot * I32_PER_ROW + HASH_AT;
     return this.#u32[h]!.toString(16).padStart(8, "0") + this.#u32[h + 1]!.toString(16).padStart(8, "0");
   }
+}
+
+/**
+ * A response_hash's two 32-bit words, as the ring keeps it: the first and last 8 hex digits; undefined
+ * when it is not 16 lower-case hex digits (the ring then keeps the string as it is).
+ */
+export function hashWords(hash: string): readonly [number, number] | undefined {
+  if (!/^[0-9a-f]{16}$/.test(hash)) return undefined;
+  return [Number.parseInt(hash.slice(0, 8), 16), Number.parseInt(hash.slice(8), 16)];
 }
 
 /** An integer as String() writes it (no "+", no leading zero, no "-0"), of at most 10 digits. */

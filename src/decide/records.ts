@@ -82,7 +82,8 @@ export interface LedgerLike {
   readonly lastSeq: number;
   append(record: NewLedgerRecord): LedgerRecord;
   /** append() without the copy: `draft` becomes the record. */
-  appendDraft(draft: LedgerDraft): LedgerRecord;
+  /** `hashHigh`, `hashLow`: the draft's response_hash as two words (record-ring.ts's hashWords), when the caller has them. */
+  appendDraft(draft: LedgerDraft, hashHigh?: number, hashLow?: number): LedgerRecord;
   page(since: number, limit: number): LedgerPage | Promise<LedgerPageText>;
   close(): void;
 }
@@ -124,10 +125,10 @@ export class Ledger implements LedgerLike {
     return this.appendDraft({ seq: 0, ...record });
   }
 
-  appendDraft(draft: LedgerDraft): LedgerRecord {
+  appendDraft(draft: LedgerDraft, hashHigh?: number, hashLow?: number): LedgerRecord {
     draft.seq = this.#lastSeq + 1;
     // Into the ring first: it may have to grow (record-ring.ts), and a failure then leaves no seq taken and no line written.
-    this.#ring.put(draft);
+    this.#ring.put(draft, hashHigh, hashLow);
     if (this.#fd !== undefined) writeLine(this.#fd, `${JSON.stringify(draft)}\n`);
     this.#lastSeq = draft.seq;
     return draft;

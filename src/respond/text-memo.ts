@@ -1,4 +1,5 @@
 import { responseHash } from "../decide/records.ts";
+import { hashWords } from "../decide/record-ring.ts";
 import { estimateTokens } from "./tokens.ts";
 
 /**
@@ -39,7 +40,7 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
 
 /**
  * A short reply text's JSON string literal and ledger hash, made together: each reply asks for both.
- * Every facts object has the same seven fields in the same order, whoever makes it (this table, the
+ * Every facts object has the same nine fields in the same order, whoever makes it (this table, the
  * short replies and a question's note in compose.ts, all through factsObject): with one shape, the code that reads them stays
  * compiled, where three shapes made it leave its compiled code and be compiled again while a server
  * warms up.
@@ -47,6 +48,9 @@ export function memoByText<T>(make: (text: string) => T, maxEntries = MAX_ENTRIE
 export interface TextFacts {
   readonly json: string;
   readonly hash: string;
+  /** `hash` as the ledger's ring keeps it (decide/record-ring.ts's hashWords): its string need not be read again. */
+  readonly hashHigh: number;
+  readonly hashLow: number;
   /** The text itself. */
   readonly body: string;
   /** estimateTokens(body): a reply's token count without reading its text again (a cold line a request). */
@@ -59,15 +63,11 @@ export interface TextFacts {
 }
 
 /** The one place a facts object is built: every one gets its fields in this order, so all share one shape. */
-const factsObject = (json: string, hash: string, body: string, format: string | undefined, written: string | undefined): TextFacts => ({
-  json,
-  hash,
-  body,
-  tokens: estimateTokens(body),
-  format,
-  written,
-  head: undefined,
-});
+function factsObject(json: string, hash: string, body: string, format: string | undefined, written: string | undefined): TextFacts {
+  // A hash always has the ring's form (responseHash: 16 lower-case hex digits).
+  const [hashHigh, hashLow] = hashWords(hash)!;
+  return { json, hash, hashHigh, hashLow, body, tokens: estimateTokens(body), format, written, head: undefined };
+}
 
 /** `text`'s facts, made now. */
 export const textFacts = (text: string): TextFacts => factsObject(JSON.stringify(text), responseHash(text), text, undefined, undefined);
@@ -117,6 +117,11 @@ export function jsonHead(text: string, make: (json: string) => string): string {
 /** JSON.stringify(text): the text as a JSON string literal. */
 export function jsonText(text: string): string {
   return facts(text)?.json ?? JSON.stringify(text);
+}
+
+/** `text`'s facts when they are kept (a short text), for the ledger: its hash, and the hash's words. */
+export function replyFacts(text: string): TextFacts | undefined {
+  return facts(text);
 }
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { RecordRing, RING_FIELDS } from "../../src/decide/record-ring.ts";
+import { hashWords, RecordRing, RING_FIELDS } from "../../src/decide/record-ring.ts";
 import { responseHash, type LedgerRecord } from "../../src/decide/records.ts";
 
 const VERDICTS = ["correct", "wrong", "no-answer", "error"] as const;
@@ -89,6 +89,36 @@ describe("RecordRing", () => {
         ),
       ),
       { numRuns: 50 },
+    );
+  });
+
+  test("a record put with its hash's words reads back as when its hash string is read, and hashWords is the hash's two halves", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 1, max: 40 }), (seq, batch) =>
+        fc.assert(
+          fc.property(recordArb(seq), (record) => {
+            const words = hashWords(record.response_hash);
+            if (/^[0-9a-f]{16}$/.test(record.response_hash)) {
+              expect(words).toBeDefined();
+              const [high, low] = words!;
+              expect(high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0")).toBe(record.response_hash);
+            } else expect(words).toBeUndefined();
+            // The same record through both ways in, among others that fill a batch or not.
+            const byString = new RecordRing(batch + 1);
+            const byWords = new RecordRing(batch + 1);
+            for (let i = 0; i < batch; i++) {
+              const other = { ...record, seq: seq + 1 + i, response_hash: responseHash(String(i)) };
+              byString.put(other);
+              byWords.put(other, ...hashWords(other.response_hash)!);
+            }
+            byString.put({ ...record, seq: seq + batch + 1 });
+            byWords.put({ ...record, seq: seq + batch + 1 }, ...(words ?? []));
+            for (let s = seq + 1; s <= seq + batch + 1; s++) expect(JSON.stringify(byWords.get(s))).toBe(JSON.stringify(byString.get(s)));
+          }),
+          { numRuns: 10 },
+        ),
+      ),
+      { numRuns: 40 },
     );
   });
 
