@@ -228,6 +228,9 @@ function limitCalls(thoughts: string | undefined, calls: readonly ToolCall[], li
 
 /** A reply cut to the token limit; `reasoningContent` may be absent (completeWithin's result, passed on as it is). */
 type Cut = Pick<Answer, "content" | "completionTokens" | "finishReason"> & { readonly reasoningContent?: string };
+/** A reply as generated, and whether its answer statement (when it has one) came out whole. */
+type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
+
 /**
  * Whether limitReply would leave the composed reply as it is: no thoughts, prefill or stop strings, and a
  * known token count within the limit. (The reply then never reaches the token limit, so its answer is whole.)
@@ -243,9 +246,6 @@ function wholeReply(composed: ComposedReply, request: AnswerRequest): boolean {
     (limit === undefined || limit < 0 || tokens <= limit)
   );
 }
-
-/** A reply as generated, and whether its answer statement (when it has one) came out whole. */
-type Limited = Cut & { readonly stoppingWord?: string; readonly kept: boolean };
 
 /**
  * The reply as generated: a prefill is continued, stop strings end it, then the token limit.
