@@ -351,18 +351,12 @@ export class RecordRing {
     return (stored & ID_PREFIXED ? ID_PREFIX : "") + String.fromCharCode(...bytes);
   }
 
-  /** The 16 lower-case hex digits as two uint32, read digit by digit (no regexp test, no substrings). */
+  /** The 16 lower-case hex digits as two uint32 (hexWord); false for a hash of another form. */
   #putHash(slot: number, hash: string): boolean {
     if (hash.length !== 16) return false;
-    let high = 0;
-    let low = 0;
-    for (let j = 0; j < 16; j++) {
-      const c = hash.charCodeAt(j);
-      const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-      if (digit < 0) return false;
-      if (j < 8) high = high * 16 + digit;
-      else low = low * 16 + digit;
-    }
+    const high = hexWord(hash, 0);
+    const low = hexWord(hash, 8);
+    if (high < 0 || low < 0) return false;
     this.#putHashWords(slot, high, low);
     return true;
   }
@@ -384,8 +378,22 @@ export class RecordRing {
  * when it is not 16 lower-case hex digits (the ring then keeps the string as it is).
  */
 export function hashWords(hash: string): readonly [number, number] | undefined {
-  if (!/^[0-9a-f]{16}$/.test(hash)) return undefined;
-  return [Number.parseInt(hash.slice(0, 8), 16), Number.parseInt(hash.slice(8), 16)];
+  if (hash.length !== 16) return undefined;
+  const high = hexWord(hash, 0);
+  const low = hexWord(hash, 8);
+  return high < 0 || low < 0 ? undefined : [high, low];
+}
+
+/** The 8 lower-case hex digits of `text` from `from` as a uint32, read digit by digit (no regexp test, no substrings); -1 if any is not one. */
+function hexWord(text: string, from: number): number {
+  let word = 0;
+  for (let j = from; j < from + 8; j++) {
+    const c = text.charCodeAt(j);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) return -1;
+    word = word * 16 + digit;
+  }
+  return word;
 }
 
 /** An integer as String() writes it (no "+", no leading zero, no "-0"), of at most 10 digits. */

@@ -77,16 +77,13 @@ const SHORT_BODIES: Record<AnswerFormat, (written: string) => TextFacts> = {
   hashes: shortBodyIn("hashes"),
 };
 
-/** A question's note: its correct short reply, the text and its facts in one object (one cold line fewer than facts of their own). */
-type ShortNote = TextFacts;
-
 /**
  * The short reply that writes `written` in `format`. A question in use notes its correct one: read with
  * the question, it spares reading the answer's text for its hash and the table's lookup (two or three cold
  * lines with thousands of questions in use, ~0.4 µs).
  */
 function shortBody(question: Question | QuestionInUse, format: AnswerFormat, written: string, correct: boolean): TextFacts {
-  const note = "note" in question ? (question.note as ShortNote | undefined) : undefined;
+  const note = "note" in question ? (question.note as TextFacts | undefined) : undefined;
   if (note !== undefined && note.format === format && note.written === written) {
     primeFacts(note.body, note);
     return note;

@@ -63,17 +63,28 @@ export interface TextFacts {
 }
 
 /** The one place a facts object is built: every one gets its fields in this order, so all share one shape. */
-function factsObject(json: string, hash: string, body: string, format: string | undefined, written: string | undefined): TextFacts {
-  // A hash always has the ring's form (responseHash: 16 lower-case hex digits).
-  const [hashHigh, hashLow] = hashWords(hash)!;
-  return { json, hash, hashHigh, hashLow, body, tokens: estimateTokens(body), format, written, head: undefined };
-}
+const factsObject = (facts: Omit<TextFacts, "format" | "written" | "head">, format: string | undefined, written: string | undefined): TextFacts => ({
+  json: facts.json,
+  hash: facts.hash,
+  hashHigh: facts.hashHigh,
+  hashLow: facts.hashLow,
+  body: facts.body,
+  tokens: facts.tokens,
+  format,
+  written,
+  head: undefined,
+});
 
 /** `text`'s facts, made now. */
-export const textFacts = (text: string): TextFacts => factsObject(JSON.stringify(text), responseHash(text), text, undefined, undefined);
+export function textFacts(text: string): TextFacts {
+  const hash = responseHash(text);
+  // A hash always has the ring's form (responseHash: 16 lower-case hex digits).
+  const [hashHigh, hashLow] = hashWords(hash)!;
+  return factsObject({ json: JSON.stringify(text), hash, hashHigh, hashLow, body: text, tokens: estimateTokens(text) }, undefined, undefined);
+}
 
-/** A short reply's facts as a question's note of it (compose.ts): what it was made from, with the same shape. */
-export const noteFacts = (facts: TextFacts, format: string, written: string): TextFacts => factsObject(facts.json, facts.hash, facts.body, format, written);
+/** A short reply's facts as a question's note of it (compose.ts): what it was made from, with the same shape, nothing worked out again. */
+export const noteFacts = (facts: TextFacts, format: string, written: string): TextFacts => factsObject(facts, format, written);
 
 const factsOf = memoByText(textFacts);
 /**
@@ -94,8 +105,11 @@ export function primeFacts(text: string, facts: TextFacts): void {
   lastFacts = facts;
 }
 
-/** `text`'s facts: the last asked about (or primed), else from the table; undefined for a long text, which is not kept. */
-function facts(text: string): TextFacts | undefined {
+/**
+ * `text`'s facts: the last asked about (or primed), else from the table; undefined for a long text,
+ * which is not kept. The ledger reads a reply's hash and its two words here.
+ */
+export function replyFacts(text: string): TextFacts | undefined {
   if (text === lastText) return lastFacts;
   if (text.length > MAX_TEXT) return undefined;
   lastFacts = factsOf(text);
@@ -109,22 +123,17 @@ function facts(text: string): TextFacts | undefined {
  * `make` must be the same function for every call: only one head is kept per text.
  */
 export function jsonHead(text: string, make: (json: string) => string): string {
-  const f = facts(text);
+  const f = replyFacts(text);
   if (f === undefined) return make(JSON.stringify(text));
   return (f.head ??= make(f.json));
 }
 
 /** JSON.stringify(text): the text as a JSON string literal. */
 export function jsonText(text: string): string {
-  return facts(text)?.json ?? JSON.stringify(text);
-}
-
-/** `text`'s facts when they are kept (a short text), for the ledger: its hash, and the hash's words. */
-export function replyFacts(text: string): TextFacts | undefined {
-  return facts(text);
+  return replyFacts(text)?.json ?? JSON.stringify(text);
 }
 
 /** responseHash(text) (decide/records.ts): the hash the ledger records for a reply's content. */
 export function replyHash(text: string): string {
-  return facts(text)?.hash ?? responseHash(text);
+  return replyFacts(text)?.hash ?? responseHash(text);
 }

@@ -76,7 +76,7 @@ export function timingsJson(t: Timings): string {
  * numbers, five of them fractional, costs more than the rest of a reply's JSON. The reply (server/chat-json.ts)
  * and the ledger's latency (oracle.ts) share it.
  */
-const MEMO_SLOTS = 4096;
+export const MEMO_SLOTS = 4096; // tokenPairSlot's 12 bits
 const memoPrompt = new Int32Array(MEMO_SLOTS).fill(-1);
 const memoCompletion = new Int32Array(MEMO_SLOTS).fill(-1);
 const memoTimings: Timings[] = new Array<Timings>(MEMO_SLOTS);
@@ -89,8 +89,12 @@ const memoJson: string[] = new Array<string>(MEMO_SLOTS).fill("");
  */
 const memoable = (promptTokens: number, completionTokens: number): boolean => (promptTokens | 0) === promptTokens && (completionTokens | 0) === completionTokens;
 
+/** A (prompt tokens, completion tokens) pair's slot in a direct-mapped table of MEMO_SLOTS (here, and chat-json.ts's reply pieces). */
+export const tokenPairSlot = (promptTokens: number, completionTokens: number): number =>
+  (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
+
 function memoSlot(promptTokens: number, completionTokens: number): number {
-  const slot = (Math.imul(promptTokens, 0x9e3779b1) ^ Math.imul(completionTokens, 0x85ebca77)) >>> 20;
+  const slot = tokenPairSlot(promptTokens, completionTokens);
   if (memoPrompt[slot] !== promptTokens || memoCompletion[slot] !== completionTokens) {
     memoPrompt[slot] = promptTokens;
     memoCompletion[slot] = completionTokens;

@@ -5,6 +5,7 @@
 import { chatLogprobs } from "../respond/logprobs.ts";
 import { jsonHead, jsonText } from "../respond/text-memo.ts";
 import { splitIntoPieces } from "../respond/tokens.ts";
+import { MEMO_SLOTS, tokenPairSlot } from "../respond/timings.ts";
 import type { Answer } from "./answer.ts";
 import type { ServerContext } from "./context.ts";
 
@@ -100,20 +101,19 @@ function createdNow(): string {
 }
 
 /**
- * The middles and ends of recent replies by token counts, in a direct-mapped table (as timings.ts's):
+ * The middles and ends of recent replies by token counts, in a direct-mapped table slotted as timings.ts's (tokenPairSlot):
  * a slot holds the pieces for one (model fields, prompt tokens, completion tokens, timings), the strings
  * compared by identity (the model fields and a simulated reply's timings are made once).
  */
-const TAIL_SLOTS = 4096;
-const tailFields: (string | undefined)[] = new Array<string | undefined>(TAIL_SLOTS).fill(undefined);
-const tailTimings: (string | undefined)[] = new Array<string | undefined>(TAIL_SLOTS).fill(undefined);
-const tailPrompt = new Float64Array(TAIL_SLOTS).fill(-1);
-const tailCompletion = new Float64Array(TAIL_SLOTS).fill(-1);
-const tailMiddles: string[] = new Array<string>(TAIL_SLOTS).fill("");
-const tailEnds: string[] = new Array<string>(TAIL_SLOTS).fill("");
+const tailFields: (string | undefined)[] = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
+const tailTimings: (string | undefined)[] = new Array<string | undefined>(MEMO_SLOTS).fill(undefined);
+const tailPrompt = new Float64Array(MEMO_SLOTS).fill(-1);
+const tailCompletion = new Float64Array(MEMO_SLOTS).fill(-1);
+const tailMiddles: string[] = new Array<string>(MEMO_SLOTS).fill("");
+const tailEnds: string[] = new Array<string>(MEMO_SLOTS).fill("");
 
 function tailSlot(fields: string, promptTokens: number, completionTokens: number, timings: string): number {
-  const slot = (Math.imul(promptTokens | 0, 0x9e3779b1) ^ Math.imul(completionTokens | 0, 0x85ebca77)) >>> 20;
+  const slot = tokenPairSlot(promptTokens, completionTokens);
   if (tailFields[slot] !== fields || tailPrompt[slot] !== promptTokens || tailCompletion[slot] !== completionTokens) {
     tailFields[slot] = fields;
     tailPrompt[slot] = promptTokens;

@@ -58,6 +58,11 @@ export function generate(ctx: ServerContext, job: Job, produce: (pacer: Pacer | 
   return run(ctx, job, lease, produce);
 }
 
+/** Frees a completion's slots, when it holds any. */
+function releaseLease(ctx: ServerContext, lease: Lease | undefined): void {
+  if (lease !== undefined) ctx.pool!.release(lease);
+}
+
 /** A reply sent at once has every token decoded: a method rather than a closure per reply. */
 function allDecoded(this: Progress): number {
   return this.total;
@@ -71,20 +76,16 @@ function run(ctx: ServerContext, job: Job, lease: Lease | undefined, produce: (p
   try {
     made = produce(pacer, lease);
   } catch (error) {
-    if (lease !== undefined) ctx.pool!.release(lease);
+    releaseLease(ctx, lease);
     throw error;
   }
   const timeline = made.timeline;
   if (pacer === undefined || timeline === undefined) {
-    if (lease !== undefined) {
-      lease.progress = { total: made.tokens, text: made.text, decoded: allDecoded };
-      ctx.pool!.release(lease);
-    }
+    if (lease !== undefined) lease.progress = { total: made.tokens, text: made.text, decoded: allDecoded };
+    releaseLease(ctx, lease);
     return made.events ? { outcome: made.outcome, events: made.events } : { outcome: made.outcome, body: made.body!() };
   }
-  const release = () => {
-    if (lease !== undefined) ctx.pool!.release(lease);
-  };
+  const release = () => releaseLease(ctx, lease);
   const config = pacer.config;
   // The stream, once made: one whose first token went out late runs that much later (paced-stream.ts), and /slots counts its tokens from there.
   let paced: PacedEvents | undefined;
