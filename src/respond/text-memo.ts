@@ -4,9 +4,9 @@ import { estimateTokens } from "./tokens.ts";
 
 /**
  * Per recent short reply text, its JSON string literal and its ledger hash, made once.
- * Short replies repeat (a question's correct reply, its few plausible wrong ones, in each answer
- * format), and escaping (JSON.stringify) and hashing (SHA-1) cost more than a Map lookup. Long
- * replies (reasoning) rarely repeat and are not kept.
+ * Correct short replies repeat (a question's, in each answer format), and escaping (JSON.stringify)
+ * and hashing (SHA-1) cost more than a Map lookup. Long replies (reasoning) rarely repeat and are not
+ * kept; nor are wrong ones (compose.ts's shortBody).
  */
 const MAX_TEXT = 512;
 /**
