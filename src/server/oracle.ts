@@ -67,7 +67,7 @@ export class Oracle<L extends LedgerLike = Ledger> {
     // The verdict of what was delivered: answerPrompt made it no-answer when a stop string or the token limit cut the answer off.
     const verdict: Verdict = plan.verdict;
     // A short reply's hash, remembered with its text, comes with its two words for the ring (no string read).
-    const words = replyFacts(answer.content);
+    const facts = replyFacts(answer.content);
     // A draft with seq first: the ledger numbers it in place rather than copying it.
     const record = this.ledger.appendDraft({
       seq: 0,
@@ -87,7 +87,7 @@ export class Oracle<L extends LedgerLike = Ledger> {
       // Simulated generation time: what a real server would have taken for this reply.
       latency_ms: Math.round((timings.prompt_ms + timings.predicted_ms) * 1000) / 1000,
       response_hash: replyHash(answer.content), // the same facts' hash, or responseHash of a long reply
-    }, words?.hashHigh, words?.hashLow);
+    }, facts?.hashHigh, facts?.hashLow);
     this.tally.add(record, outcome.index);
     this.metrics?.onReply({
       dataset: record.dataset,
